@@ -1,0 +1,2 @@
+//! The `taskio` command.
+fn main() {}

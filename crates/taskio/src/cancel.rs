@@ -1,0 +1,135 @@
+//! Cancellation points: where a cancel request is delivered as `Err(Cancelled)`.
+//!
+//! | asyncio | taskio |
+//! |---|---|
+//! | `await asyncio.sleep(0)` (yield, and see a pending cancel) | [`checkpoint`] |
+//! | any awaitable raising `CancelledError` when the task is cancelled | [`CancellableExt::cancellable`] |
+//! | `asyncio.current_task().uncancel()` | [`CurrentTask::uncancel`](crate::CurrentTask::uncancel) |
+//!
+//! Cancellation is cooperative. [`Task::cancel`](crate::Task::cancel) marks the request and wakes
+//! the task; the next cancellation point the task polls returns `Err(Cancelled)`, once (the
+//! request is edge-triggered, as in asyncio). Code with no cancellation point, such as a CPU loop,
+//! is not interrupted: call [`checkpoint`] in it. Futures from other libraries become
+//! cancellation points with [`.cancellable()`](CancellableExt::cancellable).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::context::take_cancel;
+use crate::error::Cancelled;
+
+/// Yields to the scheduler once, and delivers a pending cancel request: asyncio's
+/// `await asyncio.sleep(0)`. Put it in long CPU loops so they can be cancelled.
+///
+/// ```
+/// taskio::run(async {
+///     let worker = taskio::spawn(async {
+///         let mut n = 0u64;
+///         loop {
+///             n += 1; // CPU work...
+///             if n % 1000 == 0 {
+///                 taskio::checkpoint().await?; // ...with a place to stop
+///             }
+///         }
+///         #[allow(unreachable_code)]
+///         taskio::Ok(n)
+///     });
+///     taskio::checkpoint().await?;
+///     worker.cancel();
+///     assert!(worker.await.unwrap_err().is_cancelled());
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn checkpoint() -> Checkpoint {
+    Checkpoint { yielded: false }
+}
+
+/// The future of [`checkpoint`].
+///
+/// ```
+/// let c: taskio::Checkpoint = taskio::checkpoint();
+/// # drop(c);
+/// ```
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Checkpoint {
+    yielded: bool,
+}
+
+impl Future for Checkpoint {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(c) = take_cancel() {
+            return Poll::Ready(Err(c));
+        }
+        if self.yielded {
+            return Poll::Ready(Ok(()));
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+pin_project! {
+    /// A future that is also a cancellation point: see [`CancellableExt::cancellable`].
+    ///
+    /// ```
+    /// use taskio::CancellableExt;
+    /// let f: taskio::Cancellable<_> = std::future::ready(1).cancellable();
+    /// # drop(f);
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Cancellable<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for Cancellable<F> {
+    type Output = Result<F::Output, Cancelled>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(c) = take_cancel() {
+            return Poll::Ready(Err(c));
+        }
+        self.project().inner.poll(cx).map(Ok)
+    }
+}
+
+/// Makes any future a cancellation point.
+pub trait CancellableExt: Future + Sized {
+    /// Wraps the future so that a cancel request for the current task ends it with
+    /// `Err(Cancelled)` (the inner future is dropped when the wrapper is); otherwise it gives
+    /// `Ok(output)`. This is how futures from tokio and other libraries join taskio's cooperative
+    /// cancellation.
+    ///
+    /// ```
+    /// use taskio::CancellableExt;
+    ///
+    /// taskio::run(async {
+    ///     let (_tx, rx) = tokio::sync::oneshot::channel::<u32>();
+    ///     let waiter = taskio::spawn(async move {
+    ///         let value = rx.cancellable().await??; // Cancelled, then RecvError
+    ///         taskio::Ok(value)
+    ///     });
+    ///     taskio::checkpoint().await?;
+    ///     waiter.cancel();
+    ///     assert!(waiter.await.unwrap_err().is_cancelled());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    fn cancellable(self) -> Cancellable<Self> {
+        Cancellable { inner: self }
+    }
+}
+
+impl<F: Future> CancellableExt for F {}

@@ -1,0 +1,157 @@
+//! The task cell: the [`Header`] plus the typed slot where the outcome waits for its reader.
+//!
+//! One `Arc<Cell<T>>` per task is shared by the [`Task`](crate::Task) handle, the running
+//! future (as `Arc<dyn TaskCore>`, so the thread-local "current task" needs no generics) and, as a
+//! `Weak`, the registry behind `all_tasks()`.
+//!
+//! "Nothing lost": an outcome that is a failure is reported through `tracing` exactly once when
+//! nobody can read it any more. Completion and handle drop each do one RMW on the header's state
+//! (`COMPLETE` and `DETACHED`); whichever comes second sees the other's bit and reports.
+
+use std::any::Any;
+use std::task::{Context, Poll, Waker};
+
+use crate::error::{Error, Result};
+use crate::header::{
+    DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK, OUTCOME_PANICKED,
+};
+use crate::sync::{Mutex, lock};
+
+/// What the running future, the registry and the current-task slot need of a task, whatever its
+/// output type.
+pub(crate) trait TaskCore: Send + Sync + 'static {
+    fn header(&self) -> &Header;
+
+    /// Stores the outcome. `outcome` is an `&mut Option<Result<T>>` of the cell's own `T`, passed
+    /// as `Any` so the running future can complete a cell it only knows as `dyn TaskCore`.
+    fn complete_erased(&self, outcome: &mut dyn Any);
+
+    /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
+    /// the handle's own await uses a separate waker.
+    fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()>;
+}
+
+struct Slot<T> {
+    output: Option<Result<T>>,
+    done: bool,
+    join_waker: Option<Waker>,
+    done_waker: Option<Waker>,
+}
+
+pub(crate) struct Cell<T> {
+    pub(crate) header: Header,
+    slot: Mutex<Slot<T>>,
+}
+
+impl<T> Cell<T> {
+    pub(crate) fn new(header: Header) -> Self {
+        Cell {
+            header,
+            slot: Mutex::new(Slot {
+                output: None,
+                done: false,
+                join_waker: None,
+                done_waker: None,
+            }),
+        }
+    }
+
+    pub(crate) fn complete(&self, outcome: Result<T>)
+    where
+        T: Send + 'static,
+    {
+        let bits = match &outcome {
+            Ok(_) => OUTCOME_OK,
+            Err(e) if e.is_cancelled() => OUTCOME_CANCELLED,
+            Err(e) if e.is_panic() => OUTCOME_PANICKED,
+            Err(_) => OUTCOME_FAILED,
+        };
+        let (join, done) = {
+            let mut slot = lock(&self.slot);
+            slot.output = Some(outcome);
+            slot.done = true;
+            (slot.join_waker.take(), slot.done_waker.take())
+        };
+        crate::registry::remove(&self.header.registry_slot);
+        let prev = self.header.mark_complete(bits);
+        if prev & DETACHED != 0 {
+            self.report_unread();
+        }
+        if let Some(w) = join {
+            w.wake();
+        }
+        if let Some(w) = done {
+            w.wake();
+        }
+    }
+
+    /// Polls for the outcome on behalf of the handle.
+    pub(crate) fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let mut slot = lock(&self.slot);
+        if let Some(out) = slot.output.take() {
+            return Poll::Ready(out);
+        }
+        assert!(
+            !slot.done,
+            "taskio: a Task was polled after its result was taken"
+        );
+        match &slot.join_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.join_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Takes the outcome if the task is done.
+    pub(crate) fn take_output(&self) -> Option<Result<T>> {
+        lock(&self.slot).output.take()
+    }
+
+    /// The handle is gone: if the outcome is already there and unread, report it now.
+    pub(crate) fn detach(&self) {
+        let prev = self.header.mark_detached();
+        if prev & crate::header::COMPLETE != 0 {
+            self.report_unread();
+        }
+    }
+
+    fn report_unread(&self) {
+        let unread = lock(&self.slot).output.take();
+        if let Some(Err(error)) = unread {
+            crate::report::unretrieved(&self.header, &error);
+        }
+    }
+}
+
+impl<T: Send + 'static> TaskCore for Cell<T> {
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn complete_erased(&self, outcome: &mut dyn Any) {
+        let outcome = outcome
+            .downcast_mut::<Option<Result<T>>>()
+            .and_then(Option::take)
+            .expect("taskio: the outcome's type is the cell's own");
+        self.complete(outcome);
+    }
+
+    fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut slot = lock(&self.slot);
+        if slot.done {
+            return Poll::Ready(());
+        }
+        slot.done_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Completes a cell known only as `dyn TaskCore` with an outcome of its own type.
+pub(crate) fn complete_dyn<T: 'static>(core: &dyn TaskCore, outcome: Result<T>) {
+    core.complete_erased(&mut Some(outcome));
+}
+
+/// The error a task's body ended with is labelled with the task's name for messages.
+pub(crate) fn label_error<T>(header: &Header, outcome: Result<T>) -> Result<T> {
+    outcome.map_err(|e: Error| e.with_task(|| header.label()))
+}

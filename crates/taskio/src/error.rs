@@ -1,0 +1,505 @@
+//! One error type for every task outcome, in the manner of a Python exception.
+//!
+//! asyncio code raises any exception, and `gather`, `wait` and `TaskGroup` treat them all alike.
+//! taskio does the same with [`Error`]: an opaque, cheaply clonable error that any
+//! `std::error::Error + Send + Sync + 'static` converts into with `?`, and that comes out again with
+//! [`Error::downcast_ref`]. It also carries the kinds that belong to the system itself:
+//!
+//! | asyncio | taskio |
+//! |---|---|
+//! | `asyncio.CancelledError` | [`Cancelled`], and [`Error::is_cancelled`] |
+//! | `TimeoutError` from `asyncio.timeout` | [`TimedOut`], and [`Error::is_timed_out`] |
+//! | an exception escaping a task | [`Error::is_panic`] for a panic, any user error otherwise |
+//! | `ExceptionGroup` from `TaskGroup` | [`Error::group_errors`] |
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::task::TaskId;
+
+/// `Result<T, taskio::Error>`, what awaiting a [`Task`](crate::Task) gives.
+///
+/// ```
+/// fn parse(s: &str) -> taskio::Result<u32> {
+///     Ok(s.parse::<u32>()?)
+/// }
+/// assert_eq!(parse("7").unwrap(), 7);
+/// assert!(parse("x").is_err());
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error a cancellation point returns when the current task is asked to stop.
+///
+/// It is asyncio's `CancelledError` as a value: every cancellation point ([`sleep`](crate::sleep),
+/// awaiting a [`Task`](crate::Task), [`checkpoint`](crate::checkpoint), a
+/// [`.cancellable()`](crate::CancellableExt::cancellable) future) returns
+/// `Result<_, Cancelled>`, so `?` propagates it, and code that matches it can still `.await` its
+/// cleanup.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let outcome = taskio::run(async {
+///     let task = taskio::spawn(async {
+///         match taskio::sleep(Duration::from_secs(10)).await {
+///             Err(cancelled) => {
+///                 assert_eq!(cancelled.message(), Some("shutting down"));
+///                 Err(cancelled) // propagate: the task ends cancelled
+///             }
+///             Ok(()) => Ok(()),
+///         }
+///     });
+///     taskio::sleep(Duration::from_millis(1)).await?;
+///     task.cancel_with("shutting down");
+///     task.await
+/// });
+/// assert!(outcome.unwrap_err().is_cancelled());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cancelled {
+    message: Option<Arc<str>>,
+}
+
+impl Cancelled {
+    /// A cancellation with an optional message, as `CancelledError(msg)`.
+    ///
+    /// ```
+    /// let c = taskio::Cancelled::new(Some("bye"));
+    /// assert_eq!(c.message(), Some("bye"));
+    /// assert_eq!(taskio::Cancelled::new(None::<&str>).message(), None);
+    /// ```
+    pub fn new(message: Option<impl Into<Arc<str>>>) -> Self {
+        Cancelled {
+            message: message.map(Into::into),
+        }
+    }
+
+    pub(crate) fn with_shared(message: Option<Arc<str>>) -> Self {
+        Cancelled { message }
+    }
+
+    pub(crate) fn into_message(self) -> Option<Arc<str>> {
+        self.message
+    }
+
+    /// The message given to [`Task::cancel_with`](crate::Task::cancel_with), if any.
+    ///
+    /// ```
+    /// assert_eq!(taskio::Cancelled::default().message(), None);
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(m) => write!(f, "cancelled: {m}"),
+            None => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl StdError for Cancelled {}
+
+/// The error of a [`timeout`](crate) whose deadline passed: asyncio's `TimeoutError`.
+///
+/// ```
+/// let e = taskio::Error::from(taskio::TimedOut::new());
+/// assert!(e.is_timed_out());
+/// assert_eq!(e.to_string(), "timed out");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimedOut {
+    after: Option<Duration>,
+}
+
+impl TimedOut {
+    /// A timeout with no known duration.
+    ///
+    /// ```
+    /// assert_eq!(taskio::TimedOut::new().after(), None);
+    /// ```
+    pub fn new() -> Self {
+        TimedOut { after: None }
+    }
+
+    /// A timeout that fired after `d`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = taskio::TimedOut::after_duration(Duration::from_millis(5));
+    /// assert_eq!(t.to_string(), "timed out after 5ms");
+    /// ```
+    pub fn after_duration(d: Duration) -> Self {
+        TimedOut { after: Some(d) }
+    }
+
+    /// How long the timed-out work was given, when known.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = taskio::TimedOut::after_duration(Duration::from_secs(1));
+    /// assert_eq!(t.after(), Some(Duration::from_secs(1)));
+    /// ```
+    pub fn after(&self) -> Option<Duration> {
+        self.after
+    }
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.after {
+            Some(d) => write!(f, "timed out after {d:?}"),
+            None => f.write_str("timed out"),
+        }
+    }
+}
+
+impl StdError for TimedOut {}
+
+/// Which task an error came out of: its id and name, for messages.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskLabel {
+    pub(crate) id: TaskId,
+    pub(crate) name: Cow<'static, str>,
+}
+
+enum Kind {
+    Cancelled(Cancelled),
+    TimedOut(TimedOut),
+    Panicked(String),
+    Group(Vec<Error>),
+    User(Box<dyn StdError + Send + Sync + 'static>),
+}
+
+struct Inner {
+    kind: Kind,
+    task: Option<TaskLabel>,
+}
+
+/// The error of a task, a gather, a group or a timeout: any user error, a cancellation, a timeout,
+/// a panic, or a group of errors.
+///
+/// Like `anyhow::Error`, it does not itself implement `std::error::Error`, so that every
+/// `std::error::Error + Send + Sync + 'static` can convert into it with `?`. It is cheap to clone.
+///
+/// ```
+/// #[derive(Debug)]
+/// struct NotFound;
+/// impl std::fmt::Display for NotFound {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("not found") }
+/// }
+/// impl std::error::Error for NotFound {}
+///
+/// let outcome = taskio::run(async {
+///     let task = taskio::task().name("lookup").spawn(async { Err::<u32, _>(NotFound) });
+///     task.await
+/// });
+/// let err = outcome.unwrap_err();
+/// assert!(err.downcast_ref::<NotFound>().is_some());
+/// assert_eq!(err.task_name(), Some("lookup"));
+/// assert_eq!(err.to_string(), "task 'lookup' failed: not found");
+/// ```
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<Inner>,
+}
+
+impl Error {
+    fn from_kind(kind: Kind) -> Self {
+        Error {
+            inner: Arc::new(Inner { kind, task: None }),
+        }
+    }
+
+    /// Wraps any standard error.
+    ///
+    /// ```
+    /// let e = taskio::Error::new(std::io::Error::other("disk full"));
+    /// assert_eq!(e.to_string(), "disk full");
+    /// ```
+    pub fn new<E>(error: E) -> Self
+    where
+        E: StdError + Send + Sync + 'static,
+    {
+        // A `Cancelled` or `TimedOut` that travels as a plain std error keeps its kind, so that
+        // `?` on a cancellation point always yields a cancelled `Error`.
+        let mut slot = Some(error);
+        let any: &mut dyn std::any::Any = &mut slot;
+        if let Some(c) = any.downcast_mut::<Option<Cancelled>>() {
+            return Error::from_kind(Kind::Cancelled(c.take().unwrap_or_default()));
+        }
+        if let Some(t) = any.downcast_mut::<Option<TimedOut>>() {
+            return Error::from_kind(Kind::TimedOut(t.take().unwrap_or_default()));
+        }
+        match slot {
+            Some(error) => Error::from_kind(Kind::User(Box::new(error))),
+            None => unreachable!("the error was taken only on the branches that returned"),
+        }
+    }
+
+    /// An error from a message, like `anyhow!("...")` or `raise RuntimeError("...")`.
+    ///
+    /// ```
+    /// let e = taskio::Error::msg("boom");
+    /// assert_eq!(e.to_string(), "boom");
+    /// ```
+    pub fn msg(message: impl fmt::Display + fmt::Debug + Send + Sync + 'static) -> Self {
+        Error::from_kind(Kind::User(Box::new(Message(message))))
+    }
+
+    /// A group of errors, as asyncio's `ExceptionGroup`: what a task group returns.
+    ///
+    /// ```
+    /// let e = taskio::Error::group(vec![taskio::Error::msg("a"), taskio::Error::msg("b")]);
+    /// assert_eq!(e.group_errors().map(|g| g.len()), Some(2));
+    /// ```
+    pub fn group(errors: Vec<Error>) -> Self {
+        Error::from_kind(Kind::Group(errors))
+    }
+
+    pub(crate) fn panicked(message: String) -> Self {
+        Error::from_kind(Kind::Panicked(message))
+    }
+
+    /// Whether this is a cancellation (asyncio's `CancelledError`).
+    ///
+    /// ```
+    /// assert!(taskio::Error::from(taskio::Cancelled::default()).is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.inner.kind, Kind::Cancelled(_))
+    }
+
+    /// The cancellation, if this is one.
+    ///
+    /// ```
+    /// let e = taskio::Error::from(taskio::Cancelled::new(Some("stop")));
+    /// assert_eq!(e.as_cancelled().and_then(|c| c.message()), Some("stop"));
+    /// ```
+    pub fn as_cancelled(&self) -> Option<&Cancelled> {
+        match &self.inner.kind {
+            Kind::Cancelled(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a timeout.
+    ///
+    /// ```
+    /// assert!(taskio::Error::from(taskio::TimedOut::new()).is_timed_out());
+    /// ```
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self.inner.kind, Kind::TimedOut(_))
+    }
+
+    /// Whether this is a panic caught in a task.
+    ///
+    /// ```
+    /// let outcome = taskio::run(async { taskio::spawn(async { if true { panic!("oops") } }).await });
+    /// let err = outcome.unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.panic_message(), Some("oops"));
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.inner.kind, Kind::Panicked(_))
+    }
+
+    /// The panic message, if this is a panic.
+    ///
+    /// ```
+    /// assert_eq!(taskio::Error::msg("x").panic_message(), None);
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.inner.kind {
+            Kind::Panicked(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The errors of a group error, in the order they happened.
+    ///
+    /// ```
+    /// assert!(taskio::Error::msg("single").group_errors().is_none());
+    /// ```
+    pub fn group_errors(&self) -> Option<&[Error]> {
+        match &self.inner.kind {
+            Kind::Group(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a failure: anything but a cancellation.
+    ///
+    /// ```
+    /// assert!(taskio::Error::msg("x").is_failure());
+    /// assert!(!taskio::Error::from(taskio::Cancelled::default()).is_failure());
+    /// ```
+    pub fn is_failure(&self) -> bool {
+        !self.is_cancelled()
+    }
+
+    /// The user error inside, if it is of type `E`.
+    ///
+    /// ```
+    /// let e = taskio::Error::new(std::io::Error::other("nope"));
+    /// assert!(e.downcast_ref::<std::io::Error>().is_some());
+    /// assert!(e.downcast_ref::<std::fmt::Error>().is_none());
+    /// ```
+    pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
+        match &self.inner.kind {
+            Kind::User(e) => e.downcast_ref::<E>(),
+            Kind::Cancelled(c) => (c as &dyn StdError).downcast_ref::<E>(),
+            Kind::TimedOut(t) => (t as &dyn StdError).downcast_ref::<E>(),
+            Kind::Panicked(_) | Kind::Group(_) => None,
+        }
+    }
+
+    /// The name of the task this error came out of, if it came out of one.
+    ///
+    /// ```
+    /// assert_eq!(taskio::Error::msg("x").task_name(), None);
+    /// ```
+    pub fn task_name(&self) -> Option<&str> {
+        self.inner.task.as_ref().map(|t| &*t.name)
+    }
+
+    /// The id of the task this error came out of, if it came out of one.
+    ///
+    /// ```
+    /// assert_eq!(taskio::Error::msg("x").task_id(), None);
+    /// ```
+    pub fn task_id(&self) -> Option<TaskId> {
+        self.inner.task.as_ref().map(|t| t.id)
+    }
+
+    /// Labels the error with the task it leaves, unless it already names one. An error that was
+    /// cloned before it left (and so is shared) keeps its text as it is.
+    pub(crate) fn with_task(mut self, label: impl FnOnce() -> TaskLabel) -> Self {
+        if self.inner.task.is_none() {
+            if let Some(inner) = Arc::get_mut(&mut self.inner) {
+                inner.task = Some(label());
+            }
+        }
+        self
+    }
+}
+
+struct Message<M>(M);
+
+impl<M: fmt::Display> fmt::Display for Message<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<M: fmt::Debug> fmt::Debug for Message<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<M: fmt::Display + fmt::Debug> StdError for Message<M> {}
+
+impl<E> From<E> for Error
+where
+    E: StdError + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Error::new(error)
+    }
+}
+
+impl From<Error> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: Error) -> Self {
+        Box::new(Standard(error))
+    }
+}
+
+/// `Error` seen as a `std::error::Error`, for `Box<dyn Error>` and friends.
+struct Standard(Error);
+
+impl fmt::Display for Standard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Standard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl StdError for Standard {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.0.inner.kind {
+            Kind::User(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let task = self.inner.task.as_ref().map(|t| &*t.name);
+        match (&self.inner.kind, task) {
+            (Kind::Cancelled(c), Some(name)) => match c.message() {
+                Some(m) => write!(f, "task '{name}' was cancelled: {m}"),
+                None => write!(f, "task '{name}' was cancelled"),
+            },
+            (Kind::Cancelled(c), None) => c.fmt(f),
+            (Kind::Panicked(m), Some(name)) => write!(f, "task '{name}' panicked: {m}"),
+            (Kind::Panicked(m), None) => write!(f, "panicked: {m}"),
+            (Kind::TimedOut(t), Some(name)) => write!(f, "task '{name}' {t}"),
+            (Kind::TimedOut(t), None) => t.fmt(f),
+            (Kind::Group(errors), _) => {
+                if let Some(name) = task {
+                    write!(f, "task '{name}': ")?;
+                }
+                let n = errors.len();
+                write!(f, "{n} error{} in task group", if n == 1 { "" } else { "s" })?;
+                for (i, e) in errors.iter().enumerate() {
+                    write!(f, "{} [{}] {e}", if i == 0 { ":" } else { ";" }, i + 1)?;
+                }
+                fmt::Result::Ok(())
+            }
+            (Kind::User(e), Some(name)) => write!(f, "task '{name}' failed: {e}"),
+            (Kind::User(e), None) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        match &self.inner.kind {
+            Kind::Cancelled(c) => d.field("cancelled", &c.message()),
+            Kind::TimedOut(t) => d.field("timed_out", &t.after()),
+            Kind::Panicked(m) => d.field("panicked", m),
+            Kind::Group(errors) => d.field("group", errors),
+            Kind::User(e) => d.field("error", e),
+        };
+        if let Some(t) = &self.inner.task {
+            d.field("task", &t.name).field("task_id", &t.id);
+        }
+        d.finish()
+    }
+}
+
+/// `Ok(value)` with the error type fixed to [`Error`], for async blocks whose error type cannot be
+/// inferred (as `anyhow::Ok`).
+///
+/// ```
+/// let task_body = async { taskio::Ok(42) };
+/// assert_eq!(taskio::run(async move { taskio::spawn(task_body).await }).unwrap(), 42);
+/// ```
+#[allow(non_snake_case)]
+pub fn Ok<T>(value: T) -> Result<T> {
+    Result::Ok(value)
+}

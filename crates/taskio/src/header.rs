@@ -1,0 +1,231 @@
+//! The untyped per-task record that a task's handle, its running future, the registry and the
+//! cancellation points share: identity, lifecycle flags and the cancel request cell.
+//!
+//! Every transition is a single read-modify-write on [`Header::state`], so that the races that
+//! matter (cancel vs first poll, cancel vs complete, handle drop vs complete) are decided by the
+//! order of two RMWs on one atomic. The `loom` models in `tests/loom_*.rs` check them.
+
+use std::borrow::Cow;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+use crate::error::{Cancelled, TaskLabel};
+use crate::sync::{AtomicU32, Mutex, Ordering};
+use crate::task::{TaskId, TaskState};
+
+/// The body has been polled at least once (pending → running).
+pub(crate) const POLLED: u32 = 1 << 0;
+/// The outcome is stored; the task is done.
+pub(crate) const COMPLETE: u32 = 1 << 1;
+/// A cancel request waits to be delivered at the next cancellation point.
+pub(crate) const CANCEL_PENDING: u32 = 1 << 2;
+/// The task's own waker is stored, so `cancel` can wake it.
+pub(crate) const WAKER_SET: u32 = 1 << 3;
+/// The handle was dropped: nobody will read the outcome.
+pub(crate) const DETACHED: u32 = 1 << 4;
+/// A cancel message is stored (saves a lock when delivering plain cancels).
+pub(crate) const HAS_MESSAGE: u32 = 1 << 5;
+const OUTCOME_SHIFT: u32 = 6;
+const OUTCOME_MASK: u32 = 0b11 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_OK: u32 = 0;
+pub(crate) const OUTCOME_FAILED: u32 = 1 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_CANCELLED: u32 = 2 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_PANICKED: u32 = 3 << OUTCOME_SHIFT;
+
+#[derive(Default)]
+struct Wakeup {
+    /// The waker of the code that runs in this task, stored at its first poll.
+    waker: Option<Waker>,
+    /// The message of the latest cancel request (asyncio keeps the latest one).
+    message: Option<Arc<str>>,
+}
+
+/// What every task has, whatever its output type.
+pub(crate) struct Header {
+    pub(crate) id: TaskId,
+    name: Option<Cow<'static, str>>,
+    pub(crate) parent: Option<TaskId>,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) created: Instant,
+    pub(crate) state: AtomicU32,
+    cancelling: AtomicU32,
+    wakeup: Mutex<Wakeup>,
+    pub(crate) registry_slot: crate::registry::Slot,
+}
+
+impl Header {
+    pub(crate) fn new(
+        id: TaskId,
+        name: Option<Cow<'static, str>>,
+        parent: Option<TaskId>,
+        location: &'static Location<'static>,
+        registry_slot: crate::registry::Slot,
+    ) -> Self {
+        Header {
+            id,
+            name,
+            parent,
+            location,
+            created: Instant::now(),
+            state: AtomicU32::new(0),
+            cancelling: AtomicU32::new(0),
+            wakeup: Mutex::new(Wakeup::default()),
+            registry_slot,
+        }
+    }
+
+    /// The name given at spawn, or `Task-<id>` as asyncio names them.
+    pub(crate) fn name(&self) -> Cow<'_, str> {
+        match &self.name {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(format!("Task-{}", self.id)),
+        }
+    }
+
+    pub(crate) fn label(&self) -> TaskLabel {
+        TaskLabel {
+            id: self.id,
+            name: match &self.name {
+                Some(n) => n.clone(),
+                None => Cow::Owned(format!("Task-{}", self.id)),
+            },
+        }
+    }
+
+    pub(crate) fn task_state(&self) -> TaskState {
+        let s = self.state.load(Ordering::Acquire);
+        if s & COMPLETE == 0 {
+            return if s & POLLED == 0 {
+                TaskState::Pending
+            } else {
+                TaskState::Running
+            };
+        }
+        match s & OUTCOME_MASK {
+            OUTCOME_OK | OUTCOME_FAILED => TaskState::Finished,
+            OUTCOME_CANCELLED => TaskState::Cancelled,
+            _ => TaskState::Panicked,
+        }
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        self.state.load(Ordering::Acquire) & COMPLETE != 0
+    }
+
+    /// How many cancel requests are outstanding (asyncio's `Task.cancelling()`).
+    pub(crate) fn cancelling(&self) -> u32 {
+        self.cancelling.load(Ordering::Acquire)
+    }
+
+    /// Asks the task to stop at its next cancellation point. Returns `false` when it is done.
+    pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
+        if self.is_complete() {
+            return false;
+        }
+        self.cancelling.fetch_add(1, Ordering::AcqRel);
+        let mut flags = CANCEL_PENDING;
+        if let Some(m) = message {
+            self.lock_wakeup().message = Some(m);
+            flags |= HAS_MESSAGE;
+        }
+        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
+        if prev & COMPLETE != 0 {
+            // Completed in between: a request on a finished task counts for nothing.
+            self.cancelling.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        if prev & WAKER_SET != 0 {
+            // Clone outside the lock: waking may run arbitrary code (a custom executor's waker).
+            let waker = self.lock_wakeup().waker.clone();
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+        true
+    }
+
+    /// Takes back one cancel request (asyncio's `Task.uncancel()`); when none is left, an
+    /// undelivered request is withdrawn too. Returns the requests that remain.
+    pub(crate) fn uncancel(&self) -> u32 {
+        let mut cur = self.cancelling.load(Ordering::Acquire);
+        loop {
+            if cur == 0 {
+                return 0;
+            }
+            match self.cancelling.compare_exchange_weak(
+                cur,
+                cur - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
+        }
+        if cur == 1 {
+            self.state.fetch_and(!CANCEL_PENDING, Ordering::AcqRel);
+        }
+        cur - 1
+    }
+
+    /// Delivers a pending cancel request, once (edge-triggered, as asyncio).
+    #[inline]
+    pub(crate) fn take_cancel(&self) -> Option<Cancelled> {
+        if self.state.load(Ordering::Acquire) & CANCEL_PENDING == 0 {
+            return None;
+        }
+        self.take_cancel_slow()
+    }
+
+    #[cold]
+    fn take_cancel_slow(&self) -> Option<Cancelled> {
+        let prev = self.state.fetch_and(!CANCEL_PENDING, Ordering::AcqRel);
+        if prev & CANCEL_PENDING == 0 {
+            return None;
+        }
+        let message = if prev & HAS_MESSAGE != 0 {
+            self.lock_wakeup().message.clone()
+        } else {
+            None
+        };
+        Some(Cancelled::with_shared(message))
+    }
+
+    /// Whether a cancel request waits to be delivered.
+    pub(crate) fn cancel_pending(&self) -> bool {
+        self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0
+    }
+
+    /// The first poll (`waker` is `None` for an eager first poll, whose waker goes nowhere), or
+    /// the first scheduled poll after an eager one: marks the task running and stores its waker,
+    /// so `cancel` can wake it. Returns `true` when a cancel request came before the body was
+    /// ever polled, in which case the body must never run.
+    pub(crate) fn begin(&self, waker: Option<&Waker>) -> bool {
+        let mut flags = POLLED;
+        if let Some(w) = waker {
+            self.lock_wakeup().waker = Some(w.clone());
+            flags |= WAKER_SET;
+        }
+        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
+        prev & POLLED == 0 && prev & CANCEL_PENDING != 0
+    }
+
+    /// Marks the task complete with `outcome` bits; returns the flags seen just before.
+    pub(crate) fn mark_complete(&self, outcome: u32) -> u32 {
+        let prev = self.state.fetch_or(COMPLETE | outcome, Ordering::AcqRel);
+        // Release the task's own waker: nobody needs to wake a finished task.
+        self.lock_wakeup().waker = None;
+        prev
+    }
+
+    /// Marks the handle dropped; returns the flags seen just before.
+    pub(crate) fn mark_detached(&self) -> u32 {
+        self.state.fetch_or(DETACHED, Ordering::AcqRel)
+    }
+
+    fn lock_wakeup(&self) -> crate::sync::MutexGuard<'_, Wakeup> {
+        crate::sync::lock(&self.wakeup)
+    }
+}

@@ -1,0 +1,223 @@
+//! Looking at tasks while they run: [`current`], [`all_tasks`] and [`TaskInfo`], asyncio's
+//! `current_task()` and `all_tasks()`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cell::TaskCore;
+use crate::header::Header;
+use crate::task::{TaskId, TaskState};
+
+/// A snapshot of one task: what `all_tasks()` lists and `tree()` draws.
+///
+/// ```
+/// taskio::run(async {
+///     let t = taskio::task().name("worker").spawn(async {});
+///     let info = t.info();
+///     assert_eq!(info.name, "worker");
+///     assert_eq!(info.state, taskio::TaskState::Pending);
+///     println!("{info}");
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    /// The task's id.
+    pub id: TaskId,
+    /// Its name (`Task-<id>` unless one was given).
+    pub name: String,
+    /// Its state when the snapshot was taken.
+    pub state: TaskState,
+    /// The task that spawned it, if it was spawned from inside a task.
+    pub parent: Option<TaskId>,
+    /// Where it was spawned.
+    pub spawned_at: &'static Location<'static>,
+    /// How long ago it was spawned.
+    pub age: Duration,
+    /// Its outstanding cancel requests.
+    pub cancelling: u32,
+}
+
+impl TaskInfo {
+    pub(crate) fn of(header: &Header) -> TaskInfo {
+        TaskInfo {
+            id: header.id,
+            name: header.name().into_owned(),
+            state: header.task_state(),
+            parent: header.parent,
+            spawned_at: header.location,
+            age: header.created.elapsed(),
+            cancelling: header.cancelling(),
+        }
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (id {}, {}, spawned at {}, age {:.1?}",
+            self.name, self.id, self.state, self.spawned_at, self.age
+        )?;
+        if self.cancelling > 0 {
+            write!(f, ", cancelling {}", self.cancelling)?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Every task that is not yet done, ordered by id: asyncio's `all_tasks()`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// taskio::run(async {
+///     let sleeper = taskio::task().name("sleeper").spawn(async {
+///         taskio::sleep(Duration::from_secs(1)).await
+///     });
+///     let names: Vec<String> = taskio::all_tasks().into_iter().map(|t| t.name).collect();
+///     assert!(names.contains(&"sleeper".to_string()));
+///     sleeper.cancel();
+/// });
+/// ```
+pub fn all_tasks() -> Vec<TaskInfo> {
+    crate::registry::snapshot()
+        .iter()
+        .map(|t| TaskInfo::of(t.header()))
+        .collect()
+}
+
+/// The task whose code is running now, or `None` outside any taskio task: asyncio's
+/// `current_task()`.
+///
+/// ```
+/// taskio::run(async {
+///     let me = taskio::current().expect("main runs as a task");
+///     assert_eq!(me.name(), "main");
+/// });
+/// assert!(taskio::current().is_none());
+/// ```
+pub fn current() -> Option<CurrentTask> {
+    crate::context::with_current(|t| CurrentTask { core: t.clone() })
+}
+
+/// The running task, as [`current`] gives it: read its identity, and count, add or take back
+/// cancel requests.
+///
+/// ```
+/// taskio::run(async {
+///     let me = taskio::current().unwrap();
+///     println!("running as {} ({})", me.name(), me.id());
+/// });
+/// ```
+#[derive(Clone)]
+pub struct CurrentTask {
+    core: Arc<dyn TaskCore>,
+}
+
+impl CurrentTask {
+    /// The task's id.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async { taskio::Ok(taskio::current().unwrap().id()) });
+    ///     let id = t.id();
+    ///     assert_eq!(t.await.unwrap(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.core.header().id
+    }
+
+    /// The task's name.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::task().name("me").spawn(async {
+    ///         taskio::Ok(taskio::current().unwrap().name().into_owned())
+    ///     });
+    ///     assert_eq!(t.await.unwrap(), "me");
+    /// });
+    /// ```
+    pub fn name(&self) -> Cow<'_, str> {
+        self.core.header().name()
+    }
+
+    /// The task that spawned this one, if any.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let main_id = taskio::current().unwrap().id();
+    ///     let child = taskio::spawn(async { taskio::Ok(taskio::current().unwrap().parent()) });
+    ///     assert_eq!(child.await.unwrap(), Some(main_id));
+    /// });
+    /// ```
+    pub fn parent(&self) -> Option<TaskId> {
+        self.core.header().parent
+    }
+
+    /// Outstanding cancel requests: asyncio's `cancelling()`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     assert_eq!(taskio::current().unwrap().cancelling(), 0);
+    /// });
+    /// ```
+    pub fn cancelling(&self) -> u32 {
+        self.core.header().cancelling()
+    }
+
+    /// Takes back one cancel request and returns how many remain: asyncio's `uncancel()`.
+    /// When none remains, a request that was not yet delivered is withdrawn.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let me = taskio::current().unwrap();
+    ///     me.cancel();
+    ///     assert_eq!(me.uncancel(), 0);
+    ///     taskio::checkpoint().await?; // nothing to deliver any more
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        self.core.header().uncancel()
+    }
+
+    /// Asks this task to stop at its next cancellation point.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     taskio::current().unwrap().cancel();
+    ///     assert!(taskio::checkpoint().await.is_err());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.core.header().request_cancel(None)
+    }
+
+    /// A snapshot of the task.
+    ///
+    /// ```
+    /// taskio::run(async { println!("{}", taskio::current().unwrap().info()) });
+    /// ```
+    pub fn info(&self) -> TaskInfo {
+        TaskInfo::of(self.core.header())
+    }
+
+    #[allow(dead_code)] // for the combinators (shield, timeout)
+    pub(crate) fn core(&self) -> &Arc<dyn TaskCore> {
+        &self.core
+    }
+}
+
+impl fmt::Debug for CurrentTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentTask")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .finish()
+    }
+}

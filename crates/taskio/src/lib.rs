@@ -1,0 +1,93 @@
+//! # taskio: Python asyncio's task model for Rust, on tokio
+//!
+//! Create tasks, gather their results, wait for the first or for all, take results as they
+//! complete, and group tasks so none outlives its scope. Cancellation is cooperative: a cancelled
+//! task sees `Err(Cancelled)` at its next cancellation point, and can still `.await` its cleanup.
+//!
+//! A taskio task *is* a tokio task, so every tokio-based library works inside it unchanged.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn background_work(n: u64) -> taskio::Result<u64> {
+//!     println!("Task {n}: starting");
+//!     taskio::sleep(Duration::from_millis(n * 10)).await?;
+//!     println!("Task {n}: finished");
+//!     Ok(n * 10)
+//! }
+//!
+//! let results = taskio::run(async {
+//!     let t1 = taskio::task().name("Fast Task").spawn(background_work(1));
+//!     let t2 = taskio::task().name("Slow Task").spawn(background_work(2));
+//!     println!("Main: tasks are scheduled, now I can do other work...");
+//!     taskio::sleep(Duration::from_millis(5)).await?;
+//!     taskio::Ok((t1.await?, t2.await?))
+//! });
+//! assert_eq!(results.unwrap(), (10, 20));
+//! ```
+//!
+//! ## Cancellation with async cleanup
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn cancellable_work() -> taskio::Result<()> {
+//!     match taskio::sleep(Duration::from_secs(10)).await {
+//!         Ok(()) => Ok(()),
+//!         Err(cancelled) => {
+//!             // async cleanup still runs: the request was delivered once
+//!             taskio::sleep(Duration::from_millis(1)).await?;
+//!             Err(cancelled.into()) // re-raise: the task ends cancelled
+//!         }
+//!     }
+//! }
+//!
+//! taskio::run(async {
+//!     let task = taskio::spawn(cancellable_work());
+//!     taskio::sleep(Duration::from_millis(10)).await?;
+//!     task.cancel();
+//!     assert!(task.await.unwrap_err().is_cancelled());
+//!     taskio::Ok(())
+//! })
+//! .unwrap();
+//! ```
+//!
+//! ## The map from asyncio
+//!
+//! | asyncio | taskio |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`], [`Runner`] |
+//! | `asyncio.create_task(coro, name=...)` | [`spawn`], [`task()`]`.name(..).spawn(..)` |
+//! | `eager_task_factory` | [`Builder::eager`] |
+//! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
+//! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
+//! | `asyncio.sleep(d)` | [`sleep`] |
+//! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
+//! | `CancelledError` | [`Cancelled`] |
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod cancel;
+mod cell;
+mod context;
+mod error;
+mod header;
+mod introspect;
+mod output;
+mod registry;
+mod report;
+mod run;
+mod spawn;
+mod sync;
+mod task;
+mod time;
+
+pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
+pub use error::{Cancelled, Error, Ok, Result, TimedOut};
+pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
+pub use output::TaskOutput;
+pub use run::{Runner, run};
+pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
+pub use task::{Task, TaskId, TaskState};
+pub use time::{Sleep, sleep, sleep_until};

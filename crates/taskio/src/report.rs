@@ -1,0 +1,22 @@
+//! Reporting failures nobody will read: asyncio's "Task exception was never retrieved", through
+//! `tracing`, with the task's name, id and spawn site.
+
+use crate::error::Error;
+use crate::header::Header;
+
+/// A task whose handle is gone ended in `error`. Cancellations are not failures and are not
+/// reported.
+pub(crate) fn unretrieved(header: &Header, error: &Error) {
+    if error.is_cancelled() {
+        return;
+    }
+    let name = header.name();
+    let what = if error.is_panic() { "panicked" } else { "failed" };
+    tracing::error!(
+        task.id = header.id.as_u64(),
+        task.name = %name,
+        task.spawned_at = %header.location,
+        error = %error,
+        "task '{name}' {what} and its error was never retrieved: {error}"
+    );
+}

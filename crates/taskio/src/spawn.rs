@@ -1,0 +1,374 @@
+//! Spawning: [`spawn`], [`try_spawn`] and the [`Builder`] (name, eager start): asyncio's
+//! `create_task(coro, name=...)` and 3.12's `eager_task_factory`.
+//!
+//! A taskio task is a tokio task whose future is wrapped by [`TaskFuture`]: it makes the task
+//! current while it is polled, delivers a cancel that came before the first poll, catches
+//! panics, and stores the outcome in the task's cell.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use pin_project_lite::pin_project;
+
+use crate::cell::{Cell, TaskCore, complete_dyn, label_error};
+use crate::error::{Cancelled, Error};
+use crate::header::{Header, POLLED, WAKER_SET};
+use crate::output::TaskOutput;
+use crate::sync::Ordering;
+use crate::task::{Task, TaskId};
+
+/// Starts `future` as a new task, at once, and returns its handle: asyncio's `create_task`.
+///
+/// The task runs whether or not the handle is awaited; dropping the handle detaches it.
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it. [`try_spawn`] returns that
+/// as an error instead.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// taskio::run(async {
+///     let task = taskio::spawn(async {
+///         taskio::sleep(Duration::from_millis(200)).await?;
+///         taskio::Ok("done 1")
+///     });
+///     assert_eq!(task.await?, "done 1");
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<<F::Output as TaskOutput>::Value>
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    Builder::new().spawn(future)
+}
+
+/// [`spawn`], returning an error instead of panicking outside a tokio runtime.
+///
+/// ```
+/// let err = taskio::try_spawn(async {}).unwrap_err();
+/// assert!(err.to_string().contains("taskio::run"));
+/// ```
+#[track_caller]
+pub fn try_spawn<F>(future: F) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    Builder::new().try_spawn(future)
+}
+
+/// A [`Builder`] for a task with options: `taskio::task().name("x").spawn(fut)`.
+///
+/// ```
+/// taskio::run(async {
+///     let t = taskio::task().name("fetch-1").spawn(async { taskio::Ok(200) });
+///     assert_eq!(t.name(), "fetch-1");
+///     assert_eq!(t.await?, 200);
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn task() -> Builder {
+    Builder::new()
+}
+
+/// Options for a new task: its name, and whether it starts eagerly.
+///
+/// ```
+/// let builder = taskio::Builder::new().name("worker").eager();
+/// taskio::run(async move {
+///     let t = builder.spawn(async { taskio::Ok(1) });
+///     assert!(t.is_done()); // eager, and it never suspended
+/// });
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use = "a Builder does nothing until .spawn() is called"]
+pub struct Builder {
+    name: Option<Cow<'static, str>>,
+    eager: bool,
+}
+
+impl Builder {
+    /// A builder with the defaults: named `Task-<id>`, started lazily.
+    ///
+    /// ```
+    /// let _ = taskio::Builder::new();
+    /// ```
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// The task's name, for messages, `all_tasks()` and `tree()`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let id = 7;
+    ///     let t = taskio::task().name(format!("fetch-{id}")).spawn(async {});
+    ///     assert_eq!(t.name(), "fetch-7");
+    /// });
+    /// ```
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Starts the task eagerly (asyncio 3.12's `eager_task_factory`): `spawn` polls the body on
+    /// the spawning thread until its first suspension before it returns. A body that finishes
+    /// without suspending gives a task that is already done, and never touches the scheduler.
+    ///
+    /// The first poll uses a waker that goes nowhere; the task is then scheduled and polled again,
+    /// so the body's futures register the real waker (every well-behaved future re-registers on
+    /// each poll).
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::task().eager().spawn(async { taskio::Ok(2 + 2) });
+    ///     assert!(t.is_done());
+    ///     assert_eq!(t.await?, 4);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn eager(mut self) -> Self {
+        self.eager = true;
+        self
+    }
+
+    /// Spawns `future` as a task with these options. See [`spawn`].
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::task().name("x").spawn(async { taskio::Ok(1) });
+    ///     assert_eq!(t.await?, 1);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> Task<<F::Output as TaskOutput>::Value>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        match self.try_spawn(future) {
+            Ok(task) => task,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Spawns, or returns [`SpawnError`] outside a tokio runtime. See [`try_spawn`].
+    ///
+    /// ```
+    /// assert!(taskio::task().name("orphan").try_spawn(async {}).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_spawn<F>(
+        self,
+        future: F,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        let location = Location::caller();
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
+            location,
+            name: self.name.clone(),
+        })?;
+        let cell = new_cell::<<F::Output as TaskOutput>::Value>(self.name, location);
+        let core: Arc<dyn TaskCore> = cell.clone();
+        let running = TaskFuture {
+            core: Some(core),
+            stage: Stage::Running { future },
+        };
+        let join = if self.eager {
+            let mut running = Box::pin(running);
+            let mut cx = Context::from_waker(Waker::noop());
+            match running.as_mut().poll_task(&mut cx, false) {
+                Poll::Ready(()) => None,
+                Poll::Pending => Some(handle.spawn(running)),
+            }
+        } else {
+            Some(handle.spawn(running))
+        };
+        Ok(Task { cell, join })
+    }
+}
+
+fn new_cell<T: Send + 'static>(
+    name: Option<Cow<'static, str>>,
+    location: &'static Location<'static>,
+) -> Arc<Cell<T>> {
+    let parent = crate::context::with_current(|t| t.header().id);
+    Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
+        let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
+        let slot = crate::registry::insert(weak);
+        Cell::new(Header::new(TaskId::next(), name, parent, location, slot))
+    })
+}
+
+/// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
+///
+/// ```
+/// let err = taskio::try_spawn(async {}).unwrap_err();
+/// println!("{err}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct SpawnError {
+    location: &'static Location<'static>,
+    name: Option<Cow<'static, str>>,
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match &self.name {
+            Some(n) => format!("task '{n}'"),
+            None => "a task".to_owned(),
+        };
+        write!(
+            f,
+            "taskio: cannot spawn {what} at {}: no tokio runtime is running on this thread. \
+             Spawn from inside `taskio::run(async {{ ... }})`, a `#[tokio::main]` or \
+             `#[tokio::test]` function, or a runtime's `block_on`",
+            self.location
+        )
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+pin_project! {
+    #[project = StageProj]
+    enum Stage<F> {
+        Running { #[pin] future: F },
+        Done,
+    }
+}
+
+pin_project! {
+    /// A task's future as tokio runs it.
+    pub(crate) struct TaskFuture<F>
+    where
+        F: Future,
+        F::Output: TaskOutput,
+    {
+        // `None` once the task is complete.
+        core: Option<Arc<dyn TaskCore>>,
+        #[pin]
+        stage: Stage<F>,
+    }
+
+    impl<F> PinnedDrop for TaskFuture<F>
+    where
+        F: Future,
+        F::Output: TaskOutput,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if let Some(core) = this.core.take() {
+                // Dropped before it completed: aborted, or its runtime shut down. The body's
+                // future is dropped first, so whoever awaits the task sees it fully torn down.
+                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
+                let aborted = Error::from(Cancelled::new(Some("aborted")));
+                complete_dyn::<<F::Output as TaskOutput>::Value>(
+                    &*core,
+                    label_error(core.header(), Err(aborted)),
+                );
+            }
+        }
+    }
+}
+
+impl<F> TaskFuture<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    /// One step of the task. `register` is false for an eager first poll, whose waker goes
+    /// nowhere and so must not become the task's waker.
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+        let mut this = self.project();
+        let Some(core) = this.core.take() else {
+            return Poll::Ready(());
+        };
+        let header = core.header();
+        let state = header.state.load(Ordering::Acquire);
+        if state & (POLLED | WAKER_SET) != POLLED | WAKER_SET {
+            let waker = if register { Some(cx.waker()) } else { None };
+            if header.begin(waker) {
+                // Cancelled before its first poll: the body never runs.
+                this.stage.set(Stage::Done);
+                let cancelled = header.take_cancel().unwrap_or_default();
+                complete_dyn::<<F::Output as TaskOutput>::Value>(
+                    &*core,
+                    label_error(header, Err(cancelled.into())),
+                );
+                return Poll::Ready(());
+            }
+        }
+
+        let prev = crate::context::enter(core);
+        let polled = catch_unwind(AssertUnwindSafe(|| match this.stage.as_mut().project() {
+            StageProj::Running { future } => future.poll(cx),
+            StageProj::Done => unreachable!("taskio: a finished task is never polled"),
+        }));
+        let core = crate::context::leave(prev);
+
+        let outcome = match polled {
+            Ok(Poll::Pending) => {
+                *this.core = Some(core);
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(output)) => {
+                this.stage.set(Stage::Done);
+                match output.into_result() {
+                    // A request that arrived after the body's last cancellation point still
+                    // counts: the task ends cancelled, as asyncio's does.
+                    Ok(_) if core.header().cancel_pending() => {
+                        Err(core.header().take_cancel().unwrap_or_default().into())
+                    }
+                    other => other,
+                }
+            }
+            Err(payload) => {
+                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
+                Err(Error::panicked(panic_message(&*payload)))
+            }
+        };
+        complete_dyn(&*core, label_error(core.header(), outcome));
+        Poll::Ready(())
+    }
+}
+
+impl<F> Future for TaskFuture<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_task(cx, true)
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

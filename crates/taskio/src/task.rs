@@ -1,0 +1,384 @@
+//! [`Task<T>`], the handle of a running task: asyncio's `Task` object.
+//!
+//! | asyncio | taskio |
+//! |---|---|
+//! | `await task` | `task.await` → [`Result<T>`](crate::Result) |
+//! | `task.result()` / `task.exception()` | [`Task::try_result`] |
+//! | `task.done()`, `task.cancelled()` | [`Task::is_done`], [`Task::is_cancelled`] |
+//! | `task.cancel(msg)` | [`Task::cancel`], [`Task::cancel_with`] |
+//! | `task.cancelling()` | [`Task::cancelling`] |
+//! | `task.get_name()` | [`Task::name`] |
+//! | (none: asyncio cannot stop a task at once) | [`Task::abort`] |
+//!
+//! Dropping a `Task` detaches it: the task keeps running (the runtime owns it, so asyncio's "keep
+//! a reference or it may be garbage-collected" pitfall does not exist here). If a detached task
+//! ends in an error or a panic, taskio reports it through `tracing`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::task::JoinHandle;
+
+use crate::cell::Cell;
+use crate::error::Result;
+use crate::introspect::TaskInfo;
+
+/// A task's id: unique in the process, never reused.
+///
+/// ```
+/// taskio::run(async {
+///     let a = taskio::spawn(async {});
+///     let b = taskio::spawn(async {});
+///     assert_ne!(a.id(), b.id());
+///     assert_eq!(a.name(), format!("Task-{}", a.id()));
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(NonZeroU64);
+
+impl TaskId {
+    /// The id as a number.
+    ///
+    /// ```
+    /// taskio::run(async { assert!(taskio::spawn(async {}).id().as_u64() > 0) });
+    /// ```
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+
+    /// A fresh id. Each thread reserves a block of ids at a time, so taking one costs no shared
+    /// atomic operation on the spawn path.
+    pub(crate) fn next() -> TaskId {
+        use std::cell::Cell as StdCell;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        const BLOCK: u64 = 1024;
+        static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+        thread_local! {
+            static RANGE: StdCell<(u64, u64)> = const { StdCell::new((0, 0)) };
+        }
+        let take_block = || {
+            let start = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+            (start, start + BLOCK)
+        };
+        let id = RANGE
+            .try_with(|r| {
+                let (mut next, mut end) = r.get();
+                if next == end {
+                    (next, end) = take_block();
+                }
+                r.set((next + 1, end));
+                next
+            })
+            .unwrap_or_else(|_| take_block().0);
+        TaskId(NonZeroU64::new(id).expect("task ids start at 1"))
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a task is in its life.
+///
+/// ```
+/// use taskio::TaskState;
+/// taskio::run(async {
+///     let t = taskio::spawn(async { taskio::Ok(1) });
+///     assert_eq!(t.state(), TaskState::Pending); // spawned, not yet polled
+///     taskio::checkpoint().await?;
+///     assert_eq!(t.state(), TaskState::Finished);
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// Spawned, its body not yet started.
+    Pending,
+    /// Started and not yet done (running now, or suspended at an `.await`).
+    Running,
+    /// Done with a value or an error.
+    Finished,
+    /// Done because it was cancelled (or aborted).
+    Cancelled,
+    /// Done because its body panicked.
+    Panicked,
+}
+
+impl TaskState {
+    /// Whether the task is done, whatever the outcome.
+    ///
+    /// ```
+    /// assert!(taskio::TaskState::Cancelled.is_done());
+    /// assert!(!taskio::TaskState::Running.is_done());
+    /// ```
+    pub fn is_done(self) -> bool {
+        !matches!(self, TaskState::Pending | TaskState::Running)
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskState::Pending => "pending",
+            TaskState::Running => "running",
+            TaskState::Finished => "finished",
+            TaskState::Cancelled => "cancelled",
+            TaskState::Panicked => "panicked",
+        })
+    }
+}
+
+/// The handle of a spawned task. Awaiting it gives the task's [`Result<T>`](crate::Result).
+///
+/// The task starts at once, whether or not the handle is awaited. Awaiting a task is a
+/// cancellation point that forwards: if the awaiting task is cancelled, the awaited task is
+/// cancelled too (as in asyncio), and the await goes on until it finishes. Use
+/// [`shield`](crate) to await without forwarding.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let results = taskio::run(async {
+///     let t1 = taskio::task().name("Fast Task").spawn(async {
+///         taskio::sleep(Duration::from_millis(10)).await?;
+///         taskio::Ok(10)
+///     });
+///     let t2 = taskio::task().name("Slow Task").spawn(async {
+///         taskio::sleep(Duration::from_millis(20)).await?;
+///         taskio::Ok(20)
+///     });
+///     assert_eq!(t1.name(), "Fast Task");
+///     taskio::Ok((t1.await?, t2.await?))
+/// });
+/// assert_eq!(results.unwrap(), (10, 20));
+/// ```
+#[must_use = "a Task keeps running when dropped; drop it explicitly to detach it"]
+pub struct Task<T> {
+    pub(crate) cell: Arc<Cell<T>>,
+    pub(crate) join: Option<JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Task<T> {
+    /// The task's id.
+    ///
+    /// ```
+    /// taskio::run(async { println!("spawned task {}", taskio::spawn(async {}).id()) });
+    /// ```
+    pub fn id(&self) -> crate::TaskId {
+        self.cell.header.id
+    }
+
+    /// The task's name: the one given to [`Builder::name`](crate::Builder::name), else
+    /// `Task-<id>`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::task().name("fetch-1").spawn(async {});
+    ///     assert_eq!(t.name(), "fetch-1");
+    /// });
+    /// ```
+    pub fn name(&self) -> Cow<'_, str> {
+        self.cell.header.name()
+    }
+
+    /// Where the task is in its life.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {});
+    ///     assert_eq!(t.state(), taskio::TaskState::Pending);
+    /// });
+    /// ```
+    pub fn state(&self) -> TaskState {
+        self.cell.header.task_state()
+    }
+
+    /// Whether the task is done (finished, cancelled or panicked): asyncio's `done()`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {});
+    ///     assert!(!t.is_done());
+    ///     taskio::checkpoint().await?;
+    ///     assert!(t.is_done());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn is_done(&self) -> bool {
+        self.cell.header.is_complete()
+    }
+
+    /// Whether the task ended cancelled: asyncio's `cancelled()`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {});
+    ///     t.cancel(); // before its first poll: the body never runs
+    ///     taskio::checkpoint().await?;
+    ///     assert!(t.is_cancelled());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.state() == TaskState::Cancelled
+    }
+
+    /// Asks the task to stop: its next cancellation point returns
+    /// [`Err(Cancelled)`](crate::Cancelled). Returns `false` if the task is already done.
+    ///
+    /// Cancellation is cooperative: the task may catch the request, await its cleanup, and
+    /// either propagate it (ending cancelled) or carry on. Each request is delivered once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {
+    ///         taskio::sleep(Duration::from_secs(3600)).await?;
+    ///         taskio::Ok(())
+    ///     });
+    ///     taskio::checkpoint().await?;
+    ///     assert!(t.cancel());
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.cell.header.request_cancel(None)
+    }
+
+    /// [`cancel`](Task::cancel) with a message that the task sees in
+    /// [`Cancelled::message`](crate::Cancelled::message).
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {
+    ///         let c = taskio::sleep(std::time::Duration::from_secs(9)).await.unwrap_err();
+    ///         assert_eq!(c.message(), Some("no longer needed"));
+    ///         taskio::Result::<()>::Err(c.into())
+    ///     });
+    ///     taskio::checkpoint().await?;
+    ///     t.cancel_with("no longer needed");
+    ///     let err = t.await.unwrap_err();
+    ///     assert_eq!(err.as_cancelled().unwrap().message(), Some("no longer needed"));
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.cell.header.request_cancel(Some(message.into()))
+    }
+
+    /// How many cancel requests the task has outstanding: asyncio's `cancelling()`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async { taskio::sleep(std::time::Duration::from_secs(1)).await });
+    ///     t.cancel();
+    ///     t.cancel();
+    ///     assert_eq!(t.cancelling(), 2);
+    /// });
+    /// ```
+    pub fn cancelling(&self) -> u32 {
+        self.cell.header.cancelling()
+    }
+
+    /// Stops the task at once: its future is dropped at its next scheduling, with no async
+    /// cleanup (only `Drop` runs). The task ends cancelled. This is the hard stop that asyncio
+    /// lacks; prefer [`cancel`](Task::cancel).
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {
+    ///         // no cancellation point: cancel() would not stop it
+    ///         while taskio::current().is_some() {
+    ///             tokio::task::yield_now().await;
+    ///         }
+    ///     });
+    ///     t.abort();
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        if let Some(join) = &self.join {
+            join.abort();
+        }
+    }
+
+    /// The outcome, if the task is done; it is taken, so a second call gives `None`.
+    /// asyncio's `result()` and `exception()` in one.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let mut t = taskio::spawn(async { taskio::Ok(5) });
+    ///     assert!(t.try_result().is_none()); // not done yet
+    ///     taskio::checkpoint().await?;
+    ///     assert_eq!(t.try_result().unwrap()?, 5);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn try_result(&mut self) -> Option<Result<T>> {
+        self.cell.take_output()
+    }
+
+    /// A snapshot of the task: id, name, state, parent, spawn site, age.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(async {});
+    ///     let info = t.info();
+    ///     assert_eq!(info.id, t.id());
+    ///     assert!(info.spawned_at.file().ends_with(".rs"));
+    /// });
+    /// ```
+    pub fn info(&self) -> TaskInfo {
+        TaskInfo::of(&self.cell.header)
+    }
+
+    /// Polls for the outcome without forwarding the awaiter's cancellation (for `shield`).
+    #[allow(dead_code)] // for the combinators (shield, timeout)
+    pub(crate) fn poll_unforwarded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        self.cell.poll_output(cx)
+    }
+}
+
+impl<T: Send + 'static> Future for Task<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        // A cancellation of the awaiting task is passed on to the awaited one, and the await
+        // goes on: its outcome (cancelled, or a value if it suppressed the request) is ours.
+        if let Some(cancel) = crate::context::take_cancel() {
+            this.cell.header.request_cancel(cancel.into_message());
+        }
+        this.cell.poll_output(cx)
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.cell.detach();
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("state", &self.state())
+            .finish()
+    }
+}

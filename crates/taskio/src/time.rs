@@ -1,0 +1,111 @@
+//! Sleeping: [`sleep`] and [`sleep_until`], asyncio's `asyncio.sleep`, as cancellation points.
+//!
+//! They run on tokio's timer, so tests on tokio's paused clock (`start_paused = true`) are exact.
+//! `sleep(Duration::ZERO)` yields once, like `asyncio.sleep(0)`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::Instant;
+
+use crate::cancel::{Checkpoint, checkpoint};
+use crate::context::take_cancel;
+use crate::error::Cancelled;
+
+/// Waits for `duration`; a cancellation point.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// taskio::run(async {
+///     let start = tokio::time::Instant::now();
+///     taskio::sleep(Duration::from_millis(20)).await?;
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    if duration.is_zero() {
+        Sleep {
+            inner: Inner::Yield {
+                checkpoint: checkpoint(),
+            },
+        }
+    } else {
+        Sleep {
+            inner: Inner::Timer {
+                timer: tokio::time::sleep(duration),
+            },
+        }
+    }
+}
+
+/// Waits until `deadline`; a cancellation point.
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio::time::Instant;
+///
+/// taskio::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     taskio::sleep_until(deadline).await?;
+///     assert!(Instant::now() >= deadline);
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        inner: Inner::Timer {
+            timer: tokio::time::sleep_until(deadline),
+        },
+    }
+}
+
+pin_project! {
+    #[project = InnerProj]
+    #[derive(Debug)]
+    enum Inner {
+        Timer { #[pin] timer: tokio::time::Sleep },
+        Yield { checkpoint: Checkpoint },
+    }
+}
+
+pin_project! {
+    /// The future of [`sleep`] and [`sleep_until`]: `Ok(())` when the time is up,
+    /// `Err(Cancelled)` if the task is cancelled first.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let s: taskio::Sleep = taskio::sleep(std::time::Duration::from_millis(1));
+    ///     s.await
+    /// })
+    /// .unwrap();
+    /// ```
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Sleep {
+        #[pin]
+        inner: Inner,
+    }
+}
+
+impl Future for Sleep {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().inner.project() {
+            InnerProj::Timer { timer } => {
+                if let Some(c) = take_cancel() {
+                    return Poll::Ready(Err(c));
+                }
+                timer.poll(cx).map(Ok)
+            }
+            InnerProj::Yield { checkpoint } => Pin::new(checkpoint).poll(cx),
+        }
+    }
+}
