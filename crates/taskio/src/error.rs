@@ -381,10 +381,10 @@ impl Error {
     /// Labels the error with the task it leaves, unless it already names one. An error that was
     /// cloned before it left (and so is shared) keeps its text as it is.
     pub(crate) fn with_task(mut self, label: impl FnOnce() -> TaskLabel) -> Self {
-        if self.inner.task.is_none() {
-            if let Some(inner) = Arc::get_mut(&mut self.inner) {
-                inner.task = Some(label());
-            }
+        if self.inner.task.is_none()
+            && let Some(inner) = Arc::get_mut(&mut self.inner)
+        {
+            inner.task = Some(label());
         }
         self
     }
@@ -463,7 +463,11 @@ impl fmt::Display for Error {
                     write!(f, "task '{name}': ")?;
                 }
                 let n = errors.len();
-                write!(f, "{n} error{} in task group", if n == 1 { "" } else { "s" })?;
+                write!(
+                    f,
+                    "{n} error{} in task group",
+                    if n == 1 { "" } else { "s" }
+                )?;
                 for (i, e) in errors.iter().enumerate() {
                     write!(f, "{} [{}] {e}", if i == 0 { ":" } else { ";" }, i + 1)?;
                 }

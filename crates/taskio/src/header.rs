@@ -47,6 +47,9 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     name: Option<Cow<'static, str>>,
     pub(crate) parent: Option<TaskId>,
+    /// The top of this task's ancestry (itself when spawned outside any task): `run` cancels
+    /// at exit exactly the tasks whose root is its `main`.
+    pub(crate) root: TaskId,
     pub(crate) location: &'static Location<'static>,
     pub(crate) created: Instant,
     pub(crate) state: AtomicU32,
@@ -59,14 +62,15 @@ impl Header {
     pub(crate) fn new(
         id: TaskId,
         name: Option<Cow<'static, str>>,
-        parent: Option<TaskId>,
+        parent: Option<(TaskId, TaskId)>,
         location: &'static Location<'static>,
         registry_slot: crate::registry::Slot,
     ) -> Self {
         Header {
             id,
             name,
-            parent,
+            parent: parent.map(|(p, _)| p),
+            root: parent.map_or(id, |(_, root)| root),
             location,
             created: Instant::now(),
             state: AtomicU32::new(0),

@@ -11,7 +11,11 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
         return;
     }
     let name = header.name();
-    let what = if error.is_panic() { "panicked" } else { "failed" };
+    let what = if error.is_panic() {
+        "panicked"
+    } else {
+        "failed"
+    };
     tracing::error!(
         task.id = header.id.as_u64(),
         task.name = %name,

@@ -1,7 +1,8 @@
 //! [`run`] and [`Runner`]: asyncio's `asyncio.run(main())` and `asyncio.Runner`.
 //!
 //! `run` builds a tokio runtime, runs `main` as a task named `main`, then cancels every task
-//! still alive and waits for their cleanup, round after round (cleanup may spawn), before it
+//! still alive that descends from `main` (spawned by it, or by its descendants, even detached)
+//! and waits for their cleanup, round after round (cleanup may spawn), before it
 //! returns main's outcome. The default runtime is tokio's current-thread one: a spawned task first
 //! runs when its spawner yields, so programs print in the same order as under asyncio.
 
@@ -143,8 +144,9 @@ impl Runner {
         let grace = self.shutdown_grace;
         let out = runtime.block_on(async move {
             let main = crate::task().name("main").spawn(main);
+            let main_id = main.id();
             let out = main.await;
-            shutdown(grace).await;
+            shutdown(main_id, grace).await;
             out
         });
         // Tasks that were aborted after the grace period are dropped with the runtime.
@@ -153,11 +155,13 @@ impl Runner {
     }
 }
 
-/// Cancels every live task and waits until they are done; repeats while cleanup spawned more.
-async fn shutdown(grace: Option<Duration>) {
+/// Cancels every live task descended from `main` and waits until they are done; repeats while
+/// cleanup spawned more. Tasks of other runtimes in the process are not touched.
+async fn shutdown(main: crate::TaskId, grace: Option<Duration>) {
     let deadline = grace.map(|g| tokio::time::Instant::now() + g);
     loop {
-        let alive = crate::registry::snapshot();
+        let mut alive = crate::registry::snapshot();
+        alive.retain(|t| t.header().root == main);
         if alive.is_empty() {
             return;
         }

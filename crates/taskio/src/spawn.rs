@@ -60,7 +60,9 @@ where
 /// assert!(err.to_string().contains("taskio::run"));
 /// ```
 #[track_caller]
-pub fn try_spawn<F>(future: F) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+pub fn try_spawn<F>(
+    future: F,
+) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
@@ -210,7 +212,7 @@ fn new_cell<T: Send + 'static>(
     name: Option<Cow<'static, str>>,
     location: &'static Location<'static>,
 ) -> Arc<Cell<T>> {
-    let parent = crate::context::with_current(|t| t.header().id);
+    let parent = crate::context::with_current(|t| (t.header().id, t.header().root));
     Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
         let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
         let slot = crate::registry::insert(weak);

@@ -1,0 +1,153 @@
+//! "Nothing lost": a task whose handle was dropped and that ends in an error or a panic is
+//! reported through `tracing`, exactly once, with its name and spawn site; an awaited failure,
+//! a cancellation or a success is not reported.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, Registry};
+
+#[derive(Default, Clone, Debug)]
+struct Report {
+    name: String,
+    spawned_at: String,
+    message: String,
+}
+
+struct Capture(Arc<Mutex<Vec<Report>>>);
+
+struct Fields<'a>(&'a mut Report);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let v = format!("{value:?}");
+        match field.name() {
+            "task.name" => self.0.name = v,
+            "task.spawned_at" => self.0.spawned_at = v,
+            "message" => self.0.message = v,
+            _ => {}
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Capture {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut r = Report::default();
+        event.record(&mut Fields(&mut r));
+        self.0.lock().unwrap().push(r);
+    }
+}
+
+/// The reports seen so far (the subscriber is global: tests filter by their own task names).
+fn reports() -> Arc<Mutex<Vec<Report>>> {
+    static REPORTS: OnceLock<Arc<Mutex<Vec<Report>>>> = OnceLock::new();
+    REPORTS
+        .get_or_init(|| {
+            let reports = Arc::new(Mutex::new(Vec::new()));
+            let subscriber = Registry::default().with(Capture(reports.clone()));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            reports
+        })
+        .clone()
+}
+
+fn reports_for(name: &str) -> Vec<Report> {
+    reports()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.name == name)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_dropped_failing_task_is_reported_once_with_name_and_spawn_site() {
+    reports();
+    taskio::run(async {
+        // Dropped before it fails: the task reports when it completes.
+        drop(taskio::task().name("dropped-early").spawn(async {
+            taskio::sleep(Duration::from_millis(5)).await?;
+            Err::<(), _>(taskio::Error::msg("disk full"))
+        }));
+        // Fails before its handle is dropped: the drop reports.
+        let late = taskio::task()
+            .name("dropped-late")
+            .spawn(async { Err::<(), _>(taskio::Error::msg("late failure")) });
+        taskio::sleep(Duration::from_millis(1)).await?;
+        assert!(late.is_done());
+        drop(late);
+        taskio::sleep(Duration::from_millis(10)).await?;
+        taskio::Ok(())
+    })
+    .unwrap();
+
+    let early = reports_for("dropped-early");
+    assert_eq!(early.len(), 1, "{early:?}");
+    assert!(
+        early[0]
+            .message
+            .contains("task 'dropped-early' failed and its error was never retrieved")
+    );
+    assert!(early[0].message.contains("disk full"));
+    assert!(early[0].spawned_at.contains("report.rs"), "{:?}", early[0]);
+
+    let late = reports_for("dropped-late");
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(late[0].message.contains("late failure"));
+}
+
+#[test]
+fn a_dropped_panicking_task_is_reported_once() {
+    reports();
+    taskio::run(async {
+        drop(taskio::task().name("dropped-panic").spawn(async {
+            if true {
+                panic!("bad state");
+            }
+        }));
+        taskio::sleep(Duration::from_millis(1)).await?;
+        taskio::Ok(())
+    })
+    .unwrap();
+    let r = reports_for("dropped-panic");
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(r[0].message.contains("panicked"), "{r:?}");
+    assert!(r[0].message.contains("bad state"), "{r:?}");
+}
+
+#[test]
+fn awaited_failures_cancellations_and_successes_are_not_reported() {
+    reports();
+    taskio::run(async {
+        let awaited = taskio::task()
+            .name("quiet-awaited")
+            .spawn(async { Err::<(), _>(taskio::Error::msg("seen")) });
+        assert!(awaited.await.is_err());
+
+        let cancelled = taskio::task().name("quiet-cancelled").spawn(async {
+            taskio::sleep(Duration::from_secs(60)).await?;
+            taskio::Ok(())
+        });
+        taskio::checkpoint().await?;
+        cancelled.cancel();
+        drop(cancelled);
+
+        drop(taskio::task().name("quiet-ok").spawn(async {}));
+
+        let mut read = taskio::task()
+            .name("quiet-read")
+            .spawn(async { Err::<(), _>(taskio::Error::msg("read by try_result")) });
+        taskio::sleep(Duration::from_millis(1)).await?;
+        assert!(read.try_result().unwrap().is_err());
+        drop(read);
+        taskio::sleep(Duration::from_millis(5)).await?;
+        taskio::Ok(())
+    })
+    .unwrap();
+    for name in ["quiet-awaited", "quiet-cancelled", "quiet-ok", "quiet-read"] {
+        assert!(reports_for(name).is_empty(), "{name} was reported");
+    }
+}
