@@ -27,13 +27,13 @@ use crate::output::TaskOutput;
 ///
 /// let out = taskio::run(async {
 ///     // A task left running when main returns is cancelled, and its cleanup awaited.
-///     taskio::spawn(async {
+///     drop(taskio::spawn(async {
 ///         if let Err(c) = taskio::sleep(Duration::from_secs(3600)).await {
 ///             taskio::sleep(Duration::from_millis(1)).await.ok(); // async cleanup
 ///             return Err(c);
 ///         }
 ///         Ok(())
-///     });
+///     }));
 ///     taskio::Ok("main's value")
 /// });
 /// assert_eq!(out.unwrap(), "main's value");
@@ -103,12 +103,12 @@ impl Runner {
     /// let out = taskio::Runner::new()
     ///     .shutdown_grace(Duration::from_millis(10))
     ///     .run(async {
-    ///         taskio::spawn(async {
+    ///         drop(taskio::spawn(async {
     ///             // ignores every cancel: aborted after the grace period
     ///             while taskio::current().is_some() {
     ///                 let _ = taskio::sleep(Duration::from_secs(1)).await;
     ///             }
-    ///         });
+    ///         }));
     ///         taskio::Ok(())
     ///     });
     /// assert!(out.is_ok());

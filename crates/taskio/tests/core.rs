@@ -455,14 +455,14 @@ fn run_cancels_leftover_tasks_and_waits_for_their_cleanup() {
     let cleaned = Arc::new(AtomicBool::new(false));
     let c = cleaned.clone();
     let out = taskio::run(async move {
-        taskio::spawn(async move {
+        drop(taskio::spawn(async move {
             if let Err(cancelled) = taskio::sleep(HOUR).await {
                 taskio::sleep(Duration::from_millis(20)).await?; // async cleanup
                 c.store(true, Ordering::SeqCst);
                 return Err(cancelled.into());
             }
             taskio::Ok(())
-        });
+        }));
         taskio::sleep(Duration::from_millis(1)).await?;
         taskio::Ok("main done")
     });
@@ -480,14 +480,14 @@ fn run_on_the_multi_thread_runtime_also_waits_for_cleanup() {
     taskio::Runner::new()
         .worker_threads(2)
         .run(async move {
-            taskio::spawn(async move {
+            drop(taskio::spawn(async move {
                 if let Err(cancelled) = taskio::sleep(HOUR).await {
                     taskio::sleep(Duration::from_millis(5)).await?;
                     c.store(true, Ordering::SeqCst);
                     return Err(cancelled.into());
                 }
                 taskio::Ok(())
-            });
+            }));
             taskio::checkpoint().await?;
             taskio::Ok(())
         })
@@ -575,12 +575,13 @@ fn run_leaves_the_tasks_of_other_runtimes_alone() {
         .enable_all()
         .build()
         .unwrap();
-    let outsider = elsewhere.block_on(async {
+    let outsider = {
+        let _entered = elsewhere.enter();
         taskio::task().name("outsider").spawn(async {
             taskio::sleep(HOUR).await?;
             taskio::Ok(())
         })
-    });
+    };
     taskio::run(async {}).unwrap();
     assert!(
         !outsider.is_done(),
