@@ -91,3 +91,8 @@ pub use run::{Runner, run};
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
 pub use task::{Task, TaskId, TaskState};
 pub use time::{Sleep, sleep, sleep_until};
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
