@@ -1,0 +1,166 @@
+//! The plan: which workload runs in which implementation, on which runtime, at which sizes;
+//! and what each workload and implementation is called in the report.
+
+use crate::runtime::Runtime;
+
+/// One workload/implementation/runtime/size combination, measured in a process of its own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Case {
+    /// Workload id (`W1`, `W6-failure`, `W8-none-gather`, ...).
+    pub workload: &'static str,
+    /// Implementation slug (`taskio-await`, `tokio-joinset`, `asyncio-gather`, ...).
+    pub imp: &'static str,
+    /// Where it runs.
+    pub runtime: Runtime,
+    /// Its size.
+    pub n: usize,
+}
+
+/// A workload as the report describes it.
+pub struct Workload {
+    /// Id, as in [`Case::workload`].
+    pub id: &'static str,
+    /// One line: what is measured.
+    pub title: &'static str,
+    /// The unit of the per-unit column.
+    pub unit: &'static str,
+    /// The implementation the ratio column divides by (same runtime flavour and size).
+    pub reference: &'static str,
+}
+
+/// Every workload, in report order.
+pub const WORKLOADS: &[Workload] = &[
+    Workload {
+        id: "W1",
+        title: "spawn + gather of N trivial tasks",
+        unit: "ns/task",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W2",
+        title: "memory per pending task (RSS delta), then cancel + reap all (time)",
+        unit: "ns/task to cancel+reap",
+        reference: "tokio-abort",
+    },
+    Workload {
+        id: "W3",
+        title: "N tasks sleeping 100 ms, gathered (wall time; floor 100 ms)",
+        unit: "ns/task",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W9-yield",
+        title: "yield_now loop in a taskio task, plain vs .cancellable()",
+        unit: "ns/iteration",
+        reference: "plain",
+    },
+    Workload {
+        id: "W9-poll",
+        title: "one future hand-polled N times in a taskio task, plain vs .cancellable()",
+        unit: "ns/poll",
+        reference: "plain",
+    },
+    Workload {
+        id: "W10",
+        title: "eager tasks that finish without suspending vs spawned tasks",
+        unit: "ns/task",
+        reference: "taskio-spawn",
+    },
+];
+
+/// The report's name of an implementation.
+pub fn impl_label(imp: &str) -> &str {
+    match imp {
+        "taskio-await" => "taskio spawn + await each",
+        "taskio-gather" => "taskio spawn + gather",
+        "taskio-cancel" => "taskio cancel + await",
+        "taskio-eager" => "taskio eager spawn + await",
+        "taskio-spawn" => "taskio spawn + await",
+        "tokio-await" => "tokio spawn + JoinHandle",
+        "tokio-spawn" => "tokio spawn + JoinHandle",
+        "tokio-joinset" => "tokio JoinSet",
+        "tokio-abort" => "tokio abort + await",
+        "join_all" => "futures join_all",
+        "futures-unordered" => "futures FuturesUnordered",
+        "plain" => "plain",
+        "cancellable" => ".cancellable()",
+        "asyncio-gather" => "asyncio create_task + gather",
+        "asyncio-cancel" => "asyncio cancel + await",
+        "asyncio-create_task" => "asyncio create_task + await",
+        "asyncio-eager" => "asyncio eager_task_factory",
+        other => other,
+    }
+}
+
+/// Whether `workload` is selected by `--only only`.
+pub fn selected(workload: &str, only: Option<&str>) -> bool {
+    match only {
+        None => true,
+        Some(o) => {
+            workload.eq_ignore_ascii_case(o)
+                || workload
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{}-", o.to_ascii_lowercase()))
+        }
+    }
+}
+
+/// Every case, in report order. `python` lists the Python event loops that are available.
+pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
+    use Runtime::{Ct, CtTask, Mt2, Mt2Task};
+    let mut cases = Vec::new();
+    let q = |full: &'static [usize], small: &'static [usize]| if quick { small } else { full };
+    let mut add = |workload: &'static str, imps: &[&'static str], rts: &[Runtime], ns: &[usize]| {
+        for &imp in imps {
+            for &runtime in rts {
+                for &n in ns {
+                    cases.push(Case {
+                        workload,
+                        imp,
+                        runtime,
+                        n,
+                    });
+                }
+            }
+        }
+    };
+
+    let w1 = [
+        "taskio-await",
+        "tokio-await",
+        "tokio-joinset",
+        "join_all",
+        "futures-unordered",
+    ];
+    add("W1", &w1, &[Ct, Mt2], q(&[100_000, 1_000_000], &[10_000]));
+    add(
+        "W1",
+        &w1,
+        &[CtTask, Mt2Task],
+        q(&[10_000, 100_000, 1_000_000], &[10_000]),
+    );
+    add("W1", &["asyncio-gather"], python, q(&[100_000], &[10_000]));
+
+    let w2 = ["taskio-cancel", "tokio-abort"];
+    add("W2", &w2, &[Ct, Mt2], q(&[100_000], &[10_000]));
+    add("W2", &["asyncio-cancel"], python, q(&[100_000], &[10_000]));
+
+    let w3 = ["taskio-await", "tokio-await", "tokio-joinset"];
+    add("W3", &w3, &[Ct, Mt2], q(&[100_000], &[10_000]));
+    add("W3", &["asyncio-gather"], python, q(&[100_000], &[10_000]));
+
+    let w9 = ["plain", "cancellable"];
+    add("W9-yield", &w9, &[Ct, Mt2], q(&[2_000_000], &[200_000]));
+    add("W9-poll", &w9, &[Ct, Mt2], q(&[50_000_000], &[5_000_000]));
+
+    let w10 = ["taskio-eager", "taskio-spawn", "tokio-spawn"];
+    add("W10", &w10, &[Ct, Mt2], q(&[100_000], &[10_000]));
+    add(
+        "W10",
+        &["asyncio-eager", "asyncio-create_task"],
+        python,
+        q(&[100_000], &[10_000]),
+    );
+
+    cases
+}

@@ -1,0 +1,230 @@
+//! The harness: runs every case of the plan in its own process, `runs` times, takes medians,
+//! checks the targets and prints or writes the report.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::cases::{Case, plan, selected};
+use crate::runtime::Runtime;
+
+/// What the command line asked for.
+pub struct Options {
+    /// Small sizes.
+    pub quick: bool,
+    /// JSON lines instead of the table.
+    pub json: bool,
+    /// A workload filter.
+    pub only: Option<String>,
+    /// Runs per case.
+    pub runs: usize,
+    /// Where to write the report.
+    pub out: Option<PathBuf>,
+}
+
+/// The medians of one case.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The case.
+    pub case: Case,
+    /// Median nanoseconds per unit.
+    pub ns_per_task: f64,
+    /// Median total milliseconds.
+    pub total_ms: f64,
+    /// Median resident bytes per task, for memory workloads.
+    pub rss_bytes_per_task: Option<f64>,
+    /// How many runs the medians are over.
+    pub runs: usize,
+}
+
+/// A case that did not give figures, and why.
+pub struct Skipped {
+    /// The case.
+    pub case: Case,
+    /// Why.
+    pub reason: String,
+}
+
+enum Outcome {
+    Sample(f64, f64, Option<f64>),
+    Skip(String),
+}
+
+/// Runs the benchmark.
+pub fn main(opts: Options) {
+    let python = crate::python::available_loops();
+    let cases: Vec<Case> = plan(opts.quick, &python)
+        .into_iter()
+        .filter(|c| selected(c.workload, opts.only.as_deref()))
+        .collect();
+    if cases.is_empty() {
+        eprintln!("taskio-bench: no workload matches {:?}", opts.only);
+        std::process::exit(2);
+    }
+    let exe = std::env::current_exe().expect("the path of this binary");
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    let started = std::time::Instant::now();
+    for (i, case) in cases.iter().enumerate() {
+        let mut samples = Vec::new();
+        let mut skip = None;
+        for _ in 0..opts.runs {
+            match run_once(&exe, case) {
+                Ok(Outcome::Sample(ns, ms, rss)) => samples.push((ns, ms, rss)),
+                Ok(Outcome::Skip(reason)) => {
+                    skip = Some(reason);
+                    break;
+                }
+                Err(e) => {
+                    skip = Some(format!("failed: {e}"));
+                    break;
+                }
+            }
+        }
+        eprintln!(
+            "[{:>3}/{}] {:>6.1}s {} {} {} n={}{}",
+            i + 1,
+            cases.len(),
+            started.elapsed().as_secs_f64(),
+            case.workload,
+            case.imp,
+            case.runtime,
+            case.n,
+            skip.as_deref()
+                .map(|s| format!(" -- skipped: {s}"))
+                .unwrap_or_default()
+        );
+        if let Some(reason) = skip {
+            skipped.push(Skipped {
+                case: case.clone(),
+                reason,
+            });
+            continue;
+        }
+        let row = Row {
+            case: case.clone(),
+            ns_per_task: median(samples.iter().map(|s| s.0).collect()),
+            total_ms: median(samples.iter().map(|s| s.1).collect()),
+            rss_bytes_per_task: samples
+                .iter()
+                .map(|s| s.2)
+                .collect::<Option<Vec<f64>>>()
+                .map(median),
+            runs: samples.len(),
+        };
+        if opts.json {
+            println!("{}", json_line(&row));
+        }
+        rows.push(row);
+    }
+    let verdicts = crate::targets::check(&crate::targets::all(), &rows);
+    let full = !opts.quick && opts.only.is_none();
+    let report = crate::report::render(&rows, &skipped, &verdicts, &opts, full);
+    if !opts.json {
+        println!("{report}");
+    }
+    let out = opts
+        .out
+        .clone()
+        .or_else(|| full.then(|| crate::report::repo_root().join("bench/RESULTS.md")));
+    if let Some(path) = out {
+        std::fs::write(&path, &report).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        eprintln!("wrote {}", path.display());
+    }
+    let misses = verdicts.iter().filter(|v| !v.pass).count();
+    eprintln!(
+        "{} cases, {} skipped, {} targets checked, {} missed, {:.1}s",
+        rows.len(),
+        skipped.len(),
+        verdicts.len(),
+        misses,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn run_once(exe: &std::path::Path, case: &Case) -> Result<Outcome, String> {
+    let mut cmd = if case.runtime.is_python() {
+        crate::python::command(case.workload, case.imp, case.runtime, case.n)
+    } else {
+        let mut c = Command::new(exe);
+        c.args([
+            "worker",
+            case.workload,
+            case.imp,
+            case.runtime.id(),
+            &case.n.to_string(),
+        ]);
+        c
+    };
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "exit {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let line = stdout.lines().last().unwrap_or("").trim();
+    if let Some(reason) = json_str(line, "skip") {
+        return Ok(Outcome::Skip(reason));
+    }
+    let num = |key| json_num(line, key).ok_or_else(|| format!("no {key} in {line:?}"));
+    Ok(Outcome::Sample(
+        num("ns_per_task")?,
+        num("total_ms")?,
+        json_num(line, "rss_bytes_per_task"),
+    ))
+}
+
+/// The median (the mean of the two middle values for an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.is_empty() {
+        f64::NAN
+    } else if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+fn json_raw<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let pat = format!("\"{key}\":");
+    let rest = line[line.find(&pat)? + pat.len()..].trim_start();
+    let end = if let Some(stripped) = rest.strip_prefix('"') {
+        stripped.find('"')? + 2
+    } else {
+        rest.find([',', '}']).unwrap_or(rest.len())
+    };
+    Some(rest[..end].trim())
+}
+
+fn json_num(line: &str, key: &str) -> Option<f64> {
+    json_raw(line, key)?.parse().ok()
+}
+
+fn json_str(line: &str, key: &str) -> Option<String> {
+    let raw = json_raw(line, key)?;
+    Some(raw.strip_prefix('"')?.strip_suffix('"')?.to_owned())
+}
+
+fn json_line(row: &Row) -> String {
+    let rss = row
+        .rss_bytes_per_task
+        .map_or_else(|| "null".to_owned(), |b| format!("{b:.1}"));
+    format!(
+        "{{\"workload\":\"{}\",\"impl\":\"{}\",\"runtime\":\"{}\",\"n\":{},\"ns_per_task\":{:.2},\"total_ms\":{:.3},\"rss_bytes_per_task\":{rss}}}",
+        row.case.workload,
+        row.case.imp,
+        row.case.runtime.id(),
+        row.case.n,
+        row.ns_per_task,
+        row.total_ms,
+    )
+}
+
+/// Whether `rt` is one of the runtimes rows are paired on for ratios.
+pub fn reference_runtime(rt: Runtime) -> Runtime {
+    if rt.is_python() { Runtime::Ct } else { rt }
+}

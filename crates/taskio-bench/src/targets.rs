@@ -1,0 +1,230 @@
+//! The targets the issue sets, checked against the medians of one run: ratios within the same
+//! runtime flavour and size, flatness across sizes, absolute per-poll cost, and "faster than
+//! CPython by at least".
+
+use crate::orchestrate::Row;
+use crate::runtime::Runtime;
+
+/// Which figure of a row a target looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Metric {
+    /// `ns_per_task`.
+    Ns,
+    /// `rss_bytes_per_task`.
+    Rss,
+    /// `total_ms`.
+    TotalMs,
+}
+
+impl Metric {
+    fn of(self, row: &Row) -> Option<f64> {
+        match self {
+            Metric::Ns => Some(row.ns_per_task),
+            Metric::Rss => row.rss_bytes_per_task,
+            Metric::TotalMs => Some(row.total_ms),
+        }
+    }
+}
+
+/// How the subject row compares with the other.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// subject / other ≤ max (same size).
+    RatioAtMost(f64),
+    /// other / subject ≥ min (same size): "at least min× faster".
+    FasterAtLeast(f64),
+    /// subject − other ≤ max (same size), in the metric's unit.
+    DiffAtMost(f64),
+    /// subject at its largest size / subject at its smallest size ≤ max (`other` unused).
+    GrowthAtMost(f64),
+}
+
+/// One target.
+pub struct Target {
+    /// What the report prints in the target column.
+    pub label: String,
+    /// The workload both rows belong to.
+    pub workload: &'static str,
+    /// The implementation and runtime the target is about.
+    pub subject: (&'static str, Runtime),
+    /// The implementation and runtime it is compared with.
+    pub other: (&'static str, Runtime),
+    /// The figure compared.
+    pub metric: Metric,
+    /// The comparison.
+    pub kind: Kind,
+}
+
+/// A target's verdict on one subject row.
+pub struct Verdict {
+    /// Index of the subject row.
+    pub row: usize,
+    /// The target's label.
+    pub label: String,
+    /// The measured value of the comparison (ratio, growth or difference).
+    pub value: f64,
+    /// Whether the target is met.
+    pub pass: bool,
+}
+
+impl Verdict {
+    /// `1.05× (≤1.2× tokio spawn + JoinHandle) pass`.
+    pub fn text(&self) -> String {
+        format!(
+            "{} → {:.2} {}",
+            self.label,
+            self.value,
+            if self.pass { "pass" } else { "MISS" }
+        )
+    }
+}
+
+/// Every target of the issue.
+pub fn all() -> Vec<Target> {
+    use Runtime::{Cpython, Ct, CtTask, Mt2, Mt2Task};
+    let mut t = Vec::new();
+    let rust = [Ct, Mt2, CtTask, Mt2Task];
+    let mut ratio = |workload, subject, other, rts: &[Runtime], metric, max: f64, label: &str| {
+        for &rt in rts {
+            t.push(Target {
+                label: label.to_owned(),
+                workload,
+                subject: (subject, rt),
+                other: (other, rt),
+                metric,
+                kind: Kind::RatioAtMost(max),
+            });
+        }
+    };
+    ratio(
+        "W1",
+        "taskio-await",
+        "tokio-await",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× tokio JoinHandle",
+    );
+    ratio(
+        "W2",
+        "taskio-cancel",
+        "tokio-abort",
+        &[Ct, Mt2],
+        Metric::Rss,
+        1.25,
+        "memory ≤1.25× tokio",
+    );
+    ratio(
+        "W2",
+        "taskio-cancel",
+        "tokio-abort",
+        &[Ct, Mt2],
+        Metric::Ns,
+        1.5,
+        "cancel+reap ≤1.5× tokio abort",
+    );
+    ratio(
+        "W10",
+        "taskio-eager",
+        "taskio-spawn",
+        &[Ct, Mt2],
+        Metric::Ns,
+        0.5,
+        "≤0.5× spawned task",
+    );
+    for rt in [Ct, Mt2] {
+        t.push(Target {
+            label: "≤5 ns/poll over plain".to_owned(),
+            workload: "W9-poll",
+            subject: ("cancellable", rt),
+            other: ("plain", rt),
+            metric: Metric::Ns,
+            kind: Kind::DiffAtMost(5.0),
+        });
+    }
+    // Against CPython 3.11 (the current-thread runtime is the like-for-like single thread).
+    let mut faster = |workload, subject, other| {
+        t.push(Target {
+            label: "≥20× faster than CPython".to_owned(),
+            workload,
+            subject: (subject, Ct),
+            other: (other, Cpython),
+            metric: Metric::Ns,
+            kind: Kind::FasterAtLeast(20.0),
+        });
+    };
+    faster("W1", "taskio-await", "asyncio-gather");
+    faster("W2", "taskio-cancel", "asyncio-cancel");
+    t.push(Target {
+        label: "memory ≤0.5× CPython".to_owned(),
+        workload: "W2",
+        subject: ("taskio-cancel", Ct),
+        other: ("asyncio-cancel", Cpython),
+        metric: Metric::Rss,
+        kind: Kind::RatioAtMost(0.5),
+    });
+    t
+}
+
+/// Checks every target against `rows`; targets whose rows were not run are left out.
+pub fn check(targets: &[Target], rows: &[Row]) -> Vec<Verdict> {
+    let find = |workload: &str, (imp, rt): (&str, Runtime), n: usize| {
+        rows.iter().find(|r| {
+            r.case.workload == workload
+                && r.case.imp == imp
+                && r.case.runtime == rt
+                && r.case.n == n
+        })
+    };
+    let mut out = Vec::new();
+    for t in targets {
+        let subjects: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.case.workload == t.workload
+                    && r.case.imp == t.subject.0
+                    && r.case.runtime == t.subject.1
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Kind::GrowthAtMost(max) = t.kind {
+            let lo = subjects.iter().min_by_key(|&&i| rows[i].case.n);
+            let hi = subjects.iter().max_by_key(|&&i| rows[i].case.n);
+            if let (Some(&lo), Some(&hi)) = (lo, hi)
+                && lo != hi
+                && let (Some(a), Some(b)) = (t.metric.of(&rows[hi]), t.metric.of(&rows[lo]))
+            {
+                let value = a / b;
+                out.push(Verdict {
+                    row: hi,
+                    label: format!("{} n={}→{}", t.label, rows[lo].case.n, rows[hi].case.n),
+                    value,
+                    pass: value <= max,
+                });
+            }
+            continue;
+        }
+        for i in subjects {
+            let Some(other) = find(t.workload, t.other, rows[i].case.n) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (t.metric.of(&rows[i]), t.metric.of(other)) else {
+                continue;
+            };
+            let (value, pass) = match t.kind {
+                Kind::RatioAtMost(max) => (a / b, a / b <= max),
+                Kind::FasterAtLeast(min) => (b / a, b / a >= min),
+                Kind::DiffAtMost(max) => (a - b, a - b <= max),
+                Kind::GrowthAtMost(_) => unreachable!("handled above"),
+            };
+            out.push(Verdict {
+                row: i,
+                label: t.label.clone(),
+                value,
+                pass,
+            });
+        }
+    }
+    out
+}
