@@ -88,6 +88,9 @@ pub fn impl_label(imp: &str) -> &str {
         "asyncio-cancel" => "asyncio cancel + await",
         "asyncio-create_task" => "asyncio create_task + await",
         "asyncio-eager" => "asyncio eager_task_factory",
+        "asyncio-as_completed" => "asyncio as_completed",
+        "asyncio-wait" => "asyncio wait(FIRST_COMPLETED)",
+        "asyncio-taskgroup" => "asyncio TaskGroup",
         other => other,
     }
 }
