@@ -49,6 +49,90 @@ pub const WORKLOADS: &[Workload] = &[
         reference: "tokio-await",
     },
     Workload {
+        id: "W4",
+        title: "as_completed over N tasks finishing staggered (task i yields i % 16 times)",
+        unit: "ns/task",
+        reference: "futures-unordered",
+    },
+    Workload {
+        id: "W5",
+        title: "lockstep wait(first_completed): one of N gated tasks finishes per call",
+        unit: "ns/call",
+        reference: "futures-unordered",
+    },
+    Workload {
+        id: "W6-trivial",
+        title: "task group of N trivial tasks",
+        unit: "ns/task",
+        reference: "tokio-joinset",
+    },
+    Workload {
+        id: "W6-failure",
+        title: "task group: one child fails while N-1 siblings sleep; time from the failure to the group's return",
+        unit: "ns/task",
+        reference: "tokio-joinset",
+    },
+    Workload {
+        id: "W7",
+        title: "gather over N plain (not spawned) futures that are ready at once",
+        unit: "ns/future",
+        reference: "join_all",
+    },
+    Workload {
+        id: "W7-yield",
+        title: "gather over N plain (not spawned) futures that yield once",
+        unit: "ns/future",
+        reference: "join_all",
+    },
+    Workload {
+        id: "W8-none-gather",
+        title: "pyperformance async_tree, leaves do nothing, gather",
+        unit: "ns/leaf",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W8-none-tg",
+        title: "pyperformance async_tree, leaves do nothing, task groups",
+        unit: "ns/leaf",
+        reference: "tokio-joinset",
+    },
+    Workload {
+        id: "W8-io-gather",
+        title: "pyperformance async_tree, leaves sleep 50 ms, gather",
+        unit: "ns/leaf",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W8-io-tg",
+        title: "pyperformance async_tree, leaves sleep 50 ms, task groups",
+        unit: "ns/leaf",
+        reference: "tokio-joinset",
+    },
+    Workload {
+        id: "W8-memoization-gather",
+        title: "pyperformance async_tree, memoised I/O leaves, gather",
+        unit: "ns/leaf",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W8-memoization-tg",
+        title: "pyperformance async_tree, memoised I/O leaves, task groups",
+        unit: "ns/leaf",
+        reference: "tokio-joinset",
+    },
+    Workload {
+        id: "W8-cpu_io_mixed-gather",
+        title: "pyperformance async_tree, half factorial(500) / half memoised I/O, gather",
+        unit: "ns/leaf",
+        reference: "tokio-await",
+    },
+    Workload {
+        id: "W8-cpu_io_mixed-tg",
+        title: "pyperformance async_tree, half factorial(500) / half memoised I/O, task groups",
+        unit: "ns/leaf",
+        reference: "tokio-joinset",
+    },
+    Workload {
         id: "W9-yield",
         title: "yield_now loop in a taskio task, plain vs .cancellable()",
         unit: "ns/iteration",
@@ -76,6 +160,11 @@ pub fn impl_label(imp: &str) -> &str {
         "taskio-cancel" => "taskio cancel + await",
         "taskio-eager" => "taskio eager spawn + await",
         "taskio-spawn" => "taskio spawn + await",
+        "taskio-as_completed" => "taskio as_completed",
+        "taskio-wait" => "taskio wait(first_completed) on a TaskSet",
+        "taskio-group" => "taskio task_group",
+        "taskio-gather-inline" => "taskio gather, children inline (not spawned)",
+        "futures-unordered-taskio" => "futures FuturesUnordered over taskio tasks",
         "tokio-await" => "tokio spawn + JoinHandle",
         "tokio-spawn" => "tokio spawn + JoinHandle",
         "tokio-joinset" => "tokio JoinSet",
@@ -128,13 +217,21 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         }
     };
 
-    let w1 = [
+    let main_apis = cfg!(feature = "main-apis");
+    let with_gather = |imps: &[&'static str]| -> Vec<&'static str> {
+        let mut v = imps.to_vec();
+        if main_apis {
+            v.insert(1, "taskio-gather");
+        }
+        v
+    };
+    let w1 = with_gather(&[
         "taskio-await",
         "tokio-await",
         "tokio-joinset",
         "join_all",
         "futures-unordered",
-    ];
+    ]);
     add("W1", &w1, &[Ct, Mt2], q(&[100_000, 1_000_000], &[10_000]));
     add(
         "W1",
@@ -148,9 +245,91 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
     add("W2", &w2, &[Ct, Mt2], q(&[100_000], &[10_000]));
     add("W2", &["asyncio-cancel"], python, q(&[100_000], &[10_000]));
 
-    let w3 = ["taskio-await", "tokio-await", "tokio-joinset"];
+    let w3 = with_gather(&["taskio-await", "tokio-await", "tokio-joinset"]);
     add("W3", &w3, &[Ct, Mt2], q(&[100_000], &[10_000]));
     add("W3", &["asyncio-gather"], python, q(&[100_000], &[10_000]));
+
+    if main_apis {
+        let w4 = [
+            "taskio-as_completed",
+            "futures-unordered",
+            "futures-unordered-taskio",
+            "tokio-joinset",
+        ];
+        add(
+            "W4",
+            &w4,
+            &[Ct, Mt2, CtTask, Mt2Task],
+            q(&[100_000], &[10_000]),
+        );
+        add(
+            "W4",
+            &["asyncio-as_completed"],
+            python,
+            q(&[100_000], &[10_000]),
+        );
+
+        let w5 = [
+            "taskio-wait",
+            "futures-unordered",
+            "futures-unordered-taskio",
+        ];
+        add("W5", &w5, &[Ct, Mt2], q(&[4_000, 20_000], &[1_000, 5_000]));
+        // asyncio's wait is O(N) per call: 20k calls would take minutes per run.
+        add("W5", &["asyncio-wait"], python, q(&[1_000, 4_000], &[500]));
+
+        let w6 = ["taskio-group", "tokio-joinset"];
+        add(
+            "W6-trivial",
+            &w6,
+            &[Ct, Mt2, CtTask, Mt2Task],
+            q(&[100_000], &[10_000]),
+        );
+        add(
+            "W6-trivial",
+            &["asyncio-taskgroup"],
+            python,
+            q(&[100_000], &[10_000]),
+        );
+        add("W6-failure", &w6, &[Ct, Mt2], q(&[100_000], &[10_000]));
+        add(
+            "W6-failure",
+            &["asyncio-taskgroup"],
+            python,
+            q(&[100_000], &[10_000]),
+        );
+
+        let w7 = ["taskio-gather", "join_all"];
+        for w in ["W7", "W7-yield"] {
+            add(
+                w,
+                &w7,
+                &[Ct, Mt2, CtTask, Mt2Task],
+                q(&[100_000], &[10_000]),
+            );
+            add(w, &["asyncio-gather"], python, q(&[100_000], &[10_000]));
+        }
+
+        let leaves = q(&[46_656], &[1_296]);
+        for leaf in ["none", "io", "memoization", "cpu_io_mixed"] {
+            let gather: &'static str = format!("W8-{leaf}-gather").leak();
+            let tg: &'static str = format!("W8-{leaf}-tg").leak();
+            add(
+                gather,
+                &[
+                    "taskio-gather",
+                    "taskio-gather-inline",
+                    "tokio-await",
+                    "join_all",
+                ],
+                &[Ct, Mt2],
+                leaves,
+            );
+            add(gather, &["asyncio-gather"], python, leaves);
+            add(tg, &["taskio-group", "tokio-joinset"], &[Ct, Mt2], leaves);
+            add(tg, &["asyncio-taskgroup"], python, leaves);
+        }
+    }
 
     let w9 = ["plain", "cancellable"];
     add("W9-yield", &w9, &[Ct, Mt2], q(&[2_000_000], &[200_000]));

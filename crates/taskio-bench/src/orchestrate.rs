@@ -32,8 +32,6 @@ pub struct Row {
     pub total_ms: f64,
     /// Median resident bytes per task, for memory workloads.
     pub rss_bytes_per_task: Option<f64>,
-    /// How many runs the medians are over.
-    pub runs: usize,
 }
 
 /// A case that did not give figures, and why.
@@ -109,7 +107,6 @@ pub fn main(opts: Options) {
                 .map(|s| s.2)
                 .collect::<Option<Vec<f64>>>()
                 .map(median),
-            runs: samples.len(),
         };
         if opts.json {
             println!("{}", json_line(&row));

@@ -228,10 +228,10 @@ fn locked_version(name: &str) -> String {
     let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).unwrap_or_default();
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
-        if l == format!("name = \"{name}\"") {
-            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = ")) {
-                return v.trim_matches('"').to_owned();
-            }
+        if l == format!("name = \"{name}\"")
+            && let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = "))
+        {
+            return v.trim_matches('"').to_owned();
         }
     }
     "?".to_owned()

@@ -53,15 +53,6 @@ impl Runtime {
     pub fn is_python(self) -> bool {
         matches!(self, Runtime::Cpython | Runtime::Uvloop)
     }
-
-    /// The same Rust flavour without the in-task wrapper (for pairing python rows too).
-    pub fn flavour(self) -> Runtime {
-        match self {
-            Runtime::CtTask => Runtime::Ct,
-            Runtime::Mt2Task => Runtime::Mt2,
-            r => r,
-        }
-    }
 }
 
 impl fmt::Display for Runtime {

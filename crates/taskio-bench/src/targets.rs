@@ -132,6 +132,80 @@ pub fn all() -> Vec<Target> {
         0.5,
         "≤0.5× spawned task",
     );
+    ratio(
+        "W4",
+        "taskio-as_completed",
+        "futures-unordered",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× FuturesUnordered",
+    );
+    ratio(
+        "W5",
+        "taskio-wait",
+        "futures-unordered",
+        &[Ct, Mt2],
+        Metric::Ns,
+        2.0,
+        "≤2× FuturesUnordered",
+    );
+    ratio(
+        "W6-trivial",
+        "taskio-group",
+        "tokio-joinset",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× JoinSet",
+    );
+    ratio(
+        "W6-failure",
+        "taskio-group",
+        "tokio-joinset",
+        &[Ct, Mt2],
+        Metric::Ns,
+        1.5,
+        "failure→return ≤1.5× JoinSet abort_all+drain",
+    );
+    ratio(
+        "W7",
+        "taskio-gather",
+        "join_all",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× join_all",
+    );
+    ratio(
+        "W7-yield",
+        "taskio-gather",
+        "join_all",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× join_all",
+    );
+    for rt in [CtTask, Mt2Task] {
+        t.push(Target {
+            label: "flat per task (largest/smallest n ≤1.5)".to_owned(),
+            workload: "W1",
+            subject: ("taskio-gather", rt),
+            other: ("taskio-gather", rt),
+            metric: Metric::Ns,
+            kind: Kind::GrowthAtMost(1.5),
+        });
+    }
+    for rt in [Ct, Mt2] {
+        t.push(Target {
+            label: "total 20k/4k ≤6".to_owned(),
+            workload: "W5",
+            subject: ("taskio-wait", rt),
+            other: ("taskio-wait", rt),
+            metric: Metric::TotalMs,
+            kind: Kind::GrowthAtMost(6.0),
+        });
+    }
     for rt in [Ct, Mt2] {
         t.push(Target {
             label: "≤5 ns/poll over plain".to_owned(),
@@ -154,6 +228,11 @@ pub fn all() -> Vec<Target> {
         });
     };
     faster("W1", "taskio-await", "asyncio-gather");
+    faster("W1", "taskio-gather", "asyncio-gather");
+    faster("W6-trivial", "taskio-group", "asyncio-taskgroup");
+    faster("W6-failure", "taskio-group", "asyncio-taskgroup");
+    faster("W8-none-gather", "taskio-gather", "asyncio-gather");
+    faster("W8-none-tg", "taskio-group", "asyncio-taskgroup");
     faster("W2", "taskio-cancel", "asyncio-cancel");
     t.push(Target {
         label: "memory ≤0.5× CPython".to_owned(),

@@ -27,6 +27,21 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             check_sum(sum, n);
             Sample::timed(elapsed, n)
         }),
+        #[cfg(feature = "main-apis")]
+        "taskio-gather" => Box::pin(async move {
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..n)
+                .map(|i| taskio::spawn(async move { taskio::Ok(i) }))
+                .collect();
+            let sum: usize = taskio::gather(tasks)
+                .await
+                .expect("gather")
+                .into_iter()
+                .sum();
+            let elapsed = start.elapsed();
+            check_sum(sum, n);
+            Sample::timed(elapsed, n)
+        }),
         "tokio-await" => Box::pin(async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();

@@ -20,6 +20,15 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             }
             Sample::timed(start.elapsed(), n)
         }),
+        #[cfg(feature = "main-apis")]
+        "taskio-gather" => Box::pin(async move {
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..n)
+                .map(|_| taskio::spawn(async { taskio::sleep(NAP).await }))
+                .collect();
+            taskio::gather(tasks).await.expect("sleepers");
+            Sample::timed(start.elapsed(), n)
+        }),
         "tokio-await" => Box::pin(async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..n)
