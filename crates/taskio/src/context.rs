@@ -1,30 +1,61 @@
-//! The current task: which task's code is running on this thread right now.
+//! The current task, and the cancel scopes open inside it: which code is running on this thread
+//! right now, and which cancel request is meant for it.
 //!
 //! The running future moves its `Arc<dyn TaskCore>` into a thread-local for the length of each
 //! poll and takes it back after (moves only, no reference counting). Cancellation points read it
 //! to find the request meant for them; `spawn` reads it to record the parent.
+//!
+//! Inside one task, combinators that run several futures inline (gather, timeout, a group's body)
+//! open a [`Scope`](crate::scope::Scope) around each poll of an inner future; its frame sits on a
+//! per-thread stack while that poll runs. A cancellation point takes the task's own request
+//! first, then the innermost pending frame's.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use crate::cell::TaskCore;
 use crate::error::Cancelled;
 
+/// A cancel scope's request while the scope's code is being polled.
+pub(crate) struct Frame {
+    pub(crate) pending: bool,
+    pub(crate) delivered: bool,
+    pub(crate) message: Option<Arc<str>>,
+}
+
 thread_local! {
     static CURRENT: RefCell<Option<Arc<dyn TaskCore>>> = const { RefCell::new(None) };
+    static SCOPES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    /// Frames below this index belong to a task whose poll encloses the current one (an eager
+    /// spawn polls the new task inside its spawner's poll): they are not the current task's.
+    static BASE: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Makes `core` the current task; returns the one it replaces, to hand to [`leave`].
-#[inline]
-pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Option<Arc<dyn TaskCore>> {
-    CURRENT.with(|c| c.replace(Some(core)))
+/// What [`enter`] replaced, for [`leave`] to restore.
+pub(crate) struct Entered {
+    task: Option<Arc<dyn TaskCore>>,
+    base: usize,
 }
 
-/// Restores `prev` as the current task and gives back the one that was entered.
+/// Makes `core` the current task, with no scope open; returns what it replaces, for [`leave`].
 #[inline]
-pub(crate) fn leave(prev: Option<Arc<dyn TaskCore>>) -> Arc<dyn TaskCore> {
+pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Entered {
+    let task = CURRENT.with(|c| c.replace(Some(core)));
+    let depth = SCOPES.with(|s| s.borrow().len());
+    Entered {
+        task,
+        base: BASE.replace(depth),
+    }
+}
+
+/// Restores what `entered` saved and gives back the task that was entered.
+#[inline]
+pub(crate) fn leave(entered: Entered) -> Arc<dyn TaskCore> {
+    let depth = BASE.replace(entered.base);
+    // Scopes pop themselves, also on unwind; this only guards the stack's shape.
+    SCOPES.with(|s| s.borrow_mut().truncate(depth));
     CURRENT
-        .with(|c| c.replace(prev))
+        .with(|c| c.replace(entered.task))
         .expect("taskio: the current task was entered before it is left")
 }
 
@@ -37,9 +68,48 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<dyn TaskCore>) -> R) -> Option
         .flatten()
 }
 
-/// Delivers the current task's pending cancel request, if there is one: what every cancellation
-/// point calls before it does anything else.
+/// Delivers the pending cancel request meant for the code running now, if there is one: what
+/// every cancellation point calls before it does anything else. The task's own request comes
+/// first (a cancel from outside is never mistaken for a scope's), then the innermost scope's.
 #[inline]
 pub(crate) fn take_cancel() -> Option<Cancelled> {
-    with_current(|t| t.header().take_cancel()).flatten()
+    if let Some(c) = with_current(|t| t.header().take_cancel()).flatten() {
+        return Some(c);
+    }
+    take_scope_cancel()
+}
+
+#[inline]
+fn take_scope_cancel() -> Option<Cancelled> {
+    SCOPES
+        .try_with(|s| {
+            let mut scopes = s.borrow_mut();
+            let base = BASE.get();
+            if scopes.len() <= base {
+                return None;
+            }
+            let frame = scopes[base..].iter_mut().rev().find(|f| f.pending)?;
+            frame.pending = false;
+            frame.delivered = true;
+            Some(Cancelled::with_shared(frame.message.clone()))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Opens `frame` as the innermost scope while `f` runs; gives the frame back with what the
+/// code did to it (a request delivered), also when `f` unwinds.
+pub(crate) fn with_frame<R>(frame: Frame, f: impl FnOnce() -> R, back: impl FnOnce(Frame)) -> R {
+    struct Pop<B: FnOnce(Frame)>(Option<B>);
+    impl<B: FnOnce(Frame)> Drop for Pop<B> {
+        fn drop(&mut self) {
+            let frame = SCOPES.with(|s| s.borrow_mut().pop());
+            if let (Some(back), Some(frame)) = (self.0.take(), frame) {
+                back(frame);
+            }
+        }
+    }
+    SCOPES.with(|s| s.borrow_mut().push(frame));
+    let _pop = Pop(Some(back));
+    f()
 }

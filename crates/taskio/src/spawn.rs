@@ -45,6 +45,7 @@ use crate::task::{Task, TaskId};
 /// .unwrap();
 /// ```
 #[track_caller]
+#[must_use = "the task keeps running when its handle is dropped; `drop(task)` detaches it on purpose"]
 pub fn spawn<F>(future: F) -> Task<<F::Output as TaskOutput>::Value>
 where
     F: Future + Send + 'static,
@@ -158,6 +159,7 @@ impl Builder {
     /// .unwrap();
     /// ```
     #[track_caller]
+    #[must_use = "the task keeps running when its handle is dropped; `drop(task)` detaches it on purpose"]
     pub fn spawn<F>(self, future: F) -> Task<<F::Output as TaskOutput>::Value>
     where
         F: Future + Send + 'static,
@@ -320,12 +322,12 @@ where
             }
         }
 
-        let prev = crate::context::enter(core);
+        let entered = crate::context::enter(core);
         let polled = catch_unwind(AssertUnwindSafe(|| match this.stage.as_mut().project() {
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
         }));
-        let core = crate::context::leave(prev);
+        let core = crate::context::leave(entered);
 
         let outcome = match polled {
             Ok(Poll::Pending) => {

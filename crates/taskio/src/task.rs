@@ -160,7 +160,6 @@ impl fmt::Display for TaskState {
 /// });
 /// assert_eq!(results.unwrap(), (10, 20));
 /// ```
-#[must_use = "a Task keeps running when dropped; drop it explicitly to detach it"]
 pub struct Task<T> {
     pub(crate) cell: Arc<Cell<T>>,
     pub(crate) join: Option<JoinHandle<()>>,
