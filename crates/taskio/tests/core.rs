@@ -14,34 +14,8 @@ use tokio::time::Instant;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// Runs an async test body on both runtime flavours.
-macro_rules! both {
-    ($(#[$m:meta])* async fn $name:ident() $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            $(#[$m])*
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() $body
-            $(#[$m])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() $body
-        }
-    };
-}
-
-/// Yields until `cond` holds (for the multi-thread runtime, where other workers make progress).
-/// Bounded by wall-clock time, generously, so that a loaded machine does not fail it.
-async fn until(cond: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if cond() {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("condition never became true");
-}
+mod support;
+use support::{both, until};
 
 both! {
     async fn starts_without_being_awaited() {
