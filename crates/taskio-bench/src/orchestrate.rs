@@ -2,7 +2,8 @@
 //! checks the targets and prints or writes the report.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::cases::{Case, plan, selected};
 use crate::runtime::Runtime;
@@ -61,7 +62,7 @@ pub fn main(opts: Options) {
     let exe = std::env::current_exe().expect("the path of this binary");
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     for (i, case) in cases.iter().enumerate() {
         let mut samples = Vec::new();
         let mut skip = None;
@@ -139,7 +140,7 @@ pub fn main(opts: Options) {
 }
 
 fn run_once(exe: &std::path::Path, case: &Case) -> Result<Outcome, String> {
-    let mut cmd = if case.runtime.is_python() {
+    let cmd = if case.runtime.is_python() {
         crate::python::command(case.workload, case.imp, case.runtime, case.n)
     } else {
         let mut c = Command::new(exe);
@@ -152,7 +153,7 @@ fn run_once(exe: &std::path::Path, case: &Case) -> Result<Outcome, String> {
         ]);
         c
     };
-    let out = cmd.output().map_err(|e| e.to_string())?;
+    let out = output_within(cmd, RUN_TIMEOUT)?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(
@@ -171,6 +172,30 @@ fn run_once(exe: &std::path::Path, case: &Case) -> Result<Outcome, String> {
         num("total_ms")?,
         json_num(line, "rss_bytes_per_task"),
     ))
+}
+
+/// How long one run of a case may take before it is killed and the case reported as skipped.
+const RUN_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Runs `cmd` to completion, or kills it after `limit`.
+fn output_within(mut cmd: Command, limit: Duration) -> Result<Output, String> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    loop {
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return child.wait_with_output().map_err(|e| e.to_string());
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("timed out after {}s", limit.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The median (the mean of the two middle values for an even count).
