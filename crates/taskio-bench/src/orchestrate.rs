@@ -63,56 +63,70 @@ pub fn main(opts: Options) {
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     let started = Instant::now();
-    for (i, case) in cases.iter().enumerate() {
-        let mut samples = Vec::new();
-        let mut skip = None;
+    // The cases that compare with each other (same workload, runtime flavour and size) run
+    // interleaved, run 1 of each, then run 2 of each...: a burst of load from other jobs on the
+    // shared cores then hits every implementation alike instead of one.
+    let mut groups: Vec<Vec<&Case>> = Vec::new();
+    for case in &cases {
+        let key = |c: &Case| (c.workload, reference_runtime(c.runtime), c.n);
+        match groups.iter_mut().find(|g| key(g[0]) == key(case)) {
+            Some(g) => g.push(case),
+            None => groups.push(vec![case]),
+        }
+    }
+    let mut done = 0;
+    for group in groups {
+        let mut samples: Vec<Vec<(f64, f64, Option<f64>)>> = vec![Vec::new(); group.len()];
+        let mut skips: Vec<Option<String>> = vec![None; group.len()];
         for _ in 0..opts.runs {
-            match run_once(&exe, case) {
-                Ok(Outcome::Sample(ns, ms, rss)) => samples.push((ns, ms, rss)),
-                Ok(Outcome::Skip(reason)) => {
-                    skip = Some(reason);
-                    break;
+            for (k, case) in group.iter().enumerate() {
+                if skips[k].is_some() {
+                    continue;
                 }
-                Err(e) => {
-                    skip = Some(format!("failed: {e}"));
-                    break;
+                match run_once(&exe, case) {
+                    Ok(Outcome::Sample(ns, ms, rss)) => samples[k].push((ns, ms, rss)),
+                    Ok(Outcome::Skip(reason)) => skips[k] = Some(reason),
+                    Err(e) => skips[k] = Some(format!("failed: {e}")),
                 }
             }
         }
-        eprintln!(
-            "[{:>3}/{}] {:>6.1}s {} {} {} n={}{}",
-            i + 1,
-            cases.len(),
-            started.elapsed().as_secs_f64(),
-            case.workload,
-            case.imp,
-            case.runtime,
-            case.n,
-            skip.as_deref()
-                .map(|s| format!(" -- skipped: {s}"))
-                .unwrap_or_default()
-        );
-        if let Some(reason) = skip {
-            skipped.push(Skipped {
+        for ((case, samples), skip) in group.into_iter().zip(samples).zip(skips) {
+            done += 1;
+            eprintln!(
+                "[{:>3}/{}] {:>6.1}s {} {} {} n={}{}",
+                done,
+                cases.len(),
+                started.elapsed().as_secs_f64(),
+                case.workload,
+                case.imp,
+                case.runtime,
+                case.n,
+                skip.as_deref()
+                    .map(|s| format!(" -- skipped: {s}"))
+                    .unwrap_or_default()
+            );
+            if let Some(reason) = skip {
+                skipped.push(Skipped {
+                    case: case.clone(),
+                    reason,
+                });
+                continue;
+            }
+            let row = Row {
                 case: case.clone(),
-                reason,
-            });
-            continue;
+                ns_per_task: median(samples.iter().map(|s| s.0).collect()),
+                total_ms: median(samples.iter().map(|s| s.1).collect()),
+                rss_bytes_per_task: samples
+                    .iter()
+                    .map(|s| s.2)
+                    .collect::<Option<Vec<f64>>>()
+                    .map(median),
+            };
+            if opts.json {
+                println!("{}", json_line(&row));
+            }
+            rows.push(row);
         }
-        let row = Row {
-            case: case.clone(),
-            ns_per_task: median(samples.iter().map(|s| s.0).collect()),
-            total_ms: median(samples.iter().map(|s| s.1).collect()),
-            rss_bytes_per_task: samples
-                .iter()
-                .map(|s| s.2)
-                .collect::<Option<Vec<f64>>>()
-                .map(median),
-        };
-        if opts.json {
-            println!("{}", json_line(&row));
-        }
-        rows.push(row);
     }
     let verdicts = crate::targets::check(&crate::targets::all(), &rows);
     let full = !opts.quick && opts.only.is_none();
