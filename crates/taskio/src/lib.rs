@@ -63,6 +63,7 @@
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
 //! | `asyncio.gather(*aws)` | [`gather`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
 //! | `asyncio.shield(aw)` | [`shield`] |
@@ -91,8 +92,10 @@ mod shield;
 mod spawn;
 mod sync;
 mod task;
+mod task_set;
 mod time;
 mod timeout;
+mod wait;
 
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
@@ -103,8 +106,10 @@ pub use run::{Runner, run};
 pub use shield::{Shield, shield};
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
 pub use task::{Task, TaskId, TaskState};
+pub use task_set::TaskSet;
 pub use time::{Sleep, sleep, sleep_until};
 pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+pub use wait::{Wait, wait};
 
 /// What the macros expand to; not public API.
 #[doc(hidden)]
