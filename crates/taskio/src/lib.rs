@@ -64,6 +64,7 @@
 //! | `asyncio.gather(*aws)` | [`gather`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
 //! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
+//! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
 //! | `asyncio.shield(aw)` | [`shield`] |
@@ -74,6 +75,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod as_completed;
 mod cancel;
 mod cell;
 mod context;
@@ -97,6 +99,7 @@ mod time;
 mod timeout;
 mod wait;
 
+pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
