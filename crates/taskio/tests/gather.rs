@@ -129,7 +129,13 @@ both! {
             taskio::Ok(1)
         });
         let cleaned = Arc::new(AtomicBool::new(false));
-        let sibling = taskio::spawn(sleeper_with_cleanup(UNIT, cleaned.clone()));
+        let started = Arc::new(AtomicBool::new(false));
+        let (c2, s2) = (cleaned.clone(), started.clone());
+        let sibling = taskio::spawn(async move {
+            s2.store(true, Ordering::SeqCst);
+            sleeper_with_cleanup(UNIT, c2).await
+        });
+        until(|| started.load(Ordering::SeqCst)).await; // a sibling that never started has no cleanup
         victim.cancel();
         let err = taskio::gather([victim, sibling]).await.unwrap_err();
         assert!(err.is_cancelled());
