@@ -313,6 +313,8 @@ where
     queue: Option<Arc<ReadyQueue>>,
     batch: Vec<usize>,
     finished: bool,
+    #[cfg(test)]
+    polls: usize,
 }
 
 // The inputs are pinned in their own boxes before their first poll; the `Unstarted` ones are
@@ -348,6 +350,8 @@ where
             queue: (n > SMALL).then(ReadyQueue::new),
             batch: Vec::new(),
             finished: false,
+            #[cfg(test)]
+            polls: 0,
         }
     }
 
@@ -445,6 +449,10 @@ where
         let State::Running(fut) = &mut child.state else {
             return;
         };
+        #[cfg(test)]
+        {
+            self.polls += 1;
+        }
         let polled = match &child.entry {
             Some((_, waker)) => {
                 let mut own = Context::from_waker(waker);
@@ -516,5 +524,66 @@ where
             return Err(failure);
         }
         Ok(std::mem::take(&mut self.outcomes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    /// Polls of inputs made by a gather of `n` tasks that finish one by one, run inside a
+    /// spawned task (so tokio's coop budget applies to the gathering task).
+    fn polls_for_gathering(n: u64) -> usize {
+        struct Counted<F: Future>(super::Gather<F>)
+        where
+            F::Output: crate::TaskOutput;
+        impl<F: Future> Future for Counted<F>
+        where
+            F::Output: crate::TaskOutput,
+        {
+            type Output = (usize, usize);
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(usize, usize)> {
+                let this = self.get_mut();
+                Pin::new(&mut this.0)
+                    .poll(cx)
+                    .map(|r| (r.unwrap().len(), this.0.core.polls))
+            }
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            crate::spawn(async move {
+                let tasks: Vec<_> = (0..n)
+                    .map(|i| {
+                        crate::spawn(async move {
+                            crate::sleep(Duration::from_millis(i % 1000 + 1)).await?;
+                            crate::Ok(i)
+                        })
+                    })
+                    .collect();
+                let (len, polls) = Counted(super::gather(tasks)).await;
+                assert_eq!(len as u64, n);
+                crate::Ok(polls)
+            })
+            .await
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn gathering_tasks_polls_each_about_twice_however_many() {
+        let small = polls_for_gathering(4_000);
+        let large = polls_for_gathering(20_000);
+        // Each task is polled when it starts and when it wakes: 2n.
+        assert!(small <= 2 * 4_000, "{small} polls for 4k tasks");
+        assert!(large <= 2 * 20_000, "{large} polls for 20k tasks");
+        let ratio = large as f64 / small as f64;
+        assert!((4.5..=5.5).contains(&ratio), "ratio {ratio}");
     }
 }
