@@ -371,14 +371,17 @@ both! {
             });
             child.await
         });
-        until(|| taskio::all_tasks().iter().any(|t| t.name == "lister-child")).await;
+        // Tests run in parallel in one process: find this test's tasks by their parent link.
+        let pid = parent.id();
+        until(|| taskio::all_tasks().iter().any(|t| t.parent == Some(pid))).await;
         let all = taskio::all_tasks();
-        let p = all.iter().find(|t| t.name == "lister-parent").unwrap();
-        let c = all.iter().find(|t| t.name == "lister-child").unwrap();
-        assert_eq!(c.parent, Some(p.id));
+        let p = all.iter().find(|t| t.id == pid).unwrap();
+        let c = all.iter().find(|t| t.parent == Some(pid)).unwrap();
+        assert_eq!((p.name.as_ref(), c.name.as_ref()), ("lister-parent", "lister-child"));
+        let cid = c.id;
         gate.notify_one();
         parent.await.unwrap();
-        assert!(!taskio::all_tasks().iter().any(|t| t.name.starts_with("lister-")));
+        assert!(!taskio::all_tasks().iter().any(|t| t.id == pid || t.id == cid));
     }
 }
 
