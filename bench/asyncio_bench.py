@@ -183,6 +183,22 @@ async def w7(imp, n):
     return sample(elapsed, n)
 
 
+async def yield_then(i):
+    await asyncio.sleep(0)
+    return i
+
+
+# W7-yield: gather over coroutines that yield once first.
+async def w7_yield(imp, n):
+    if imp != "asyncio-gather":
+        raise Skip(imp)
+    start = time.perf_counter_ns()
+    total = sum(await asyncio.gather(*[yield_then(i) for i in range(n)]))
+    elapsed = time.perf_counter_ns() - start
+    assert total == n * (n - 1) // 2
+    return sample(elapsed, n)
+
+
 # W8: pyperformance's bm_async_tree, same constants.
 NUM_RECURSE_BRANCHES = 6
 RANDOM_SEED = 0
@@ -292,6 +308,7 @@ WORKLOADS = {
     "W6-trivial": w6_trivial,
     "W6-failure": w6_failure,
     "W7": w7,
+    "W7-yield": w7_yield,
     "W10": w10,
 }
 for _variant in ("none", "io", "memoization", "cpu_io_mixed"):

@@ -152,9 +152,13 @@ pub const WORKLOADS: &[Workload] = &[
     },
 ];
 
-/// The report's name of an implementation.
-pub fn impl_label(imp: &str) -> &str {
+/// The report's name of an implementation in a workload.
+pub fn impl_label<'a>(workload: &str, imp: &'a str) -> &'a str {
     match imp {
+        "taskio-gather" if workload.starts_with("W7") => "taskio gather (inline futures)",
+        "join_all" if workload.starts_with("W7") || workload.starts_with("W8") => {
+            "futures join_all (inline futures)"
+        }
         "taskio-await" => "taskio spawn + await each",
         "taskio-gather" => "taskio spawn + gather",
         "taskio-cancel" => "taskio cancel + await",
@@ -217,13 +221,15 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         }
     };
 
-    let main_apis = cfg!(feature = "main-apis");
     let with_gather = |imps: &[&'static str]| -> Vec<&'static str> {
         let mut v = imps.to_vec();
-        if main_apis {
-            v.insert(1, "taskio-gather");
-        }
+        v.insert(1, "taskio-gather");
         v
+    };
+    let group: &[&'static str] = if cfg!(feature = "group-api") {
+        &["taskio-group", "tokio-joinset"]
+    } else {
+        &["tokio-joinset"]
     };
     let w1 = with_gather(&[
         "taskio-await",
@@ -261,7 +267,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
     add("W3", &w3, &[Ct, Mt2], q(&[100_000], &[10_000]));
     add("W3", &["asyncio-gather"], python, q(&[100_000], &[10_000]));
 
-    if main_apis {
+    {
         let w4 = [
             "taskio-as_completed",
             "futures-unordered",
@@ -290,10 +296,10 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         // asyncio's wait is O(N) per call: 20k calls would take minutes per run.
         add("W5", &["asyncio-wait"], python, q(&[1_000, 4_000], &[500]));
 
-        let w6 = ["taskio-group", "tokio-joinset"];
+        let w6 = group;
         add(
             "W6-trivial",
-            &w6,
+            w6,
             &[Ct, Mt2, CtTask, Mt2Task],
             q(&[100_000], &[10_000]),
         );
@@ -303,7 +309,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
             python,
             q(&[100_000], &[10_000]),
         );
-        add("W6-failure", &w6, &[Ct, Mt2], q(&[100_000], &[10_000]));
+        add("W6-failure", w6, &[Ct, Mt2], q(&[100_000], &[10_000]));
         add(
             "W6-failure",
             &["asyncio-taskgroup"],
@@ -338,7 +344,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
                 leaves,
             );
             add(gather, &["asyncio-gather"], python, leaves);
-            add(tg, &["taskio-group", "tokio-joinset"], &[Ct, Mt2], leaves);
+            add(tg, group, &[Ct, Mt2], leaves);
             add(tg, &["asyncio-taskgroup"], python, leaves);
         }
     }

@@ -60,7 +60,7 @@ pub fn render(
                 s,
                 "| {} | {} | {} | {} | {} | {:.2} | {} |",
                 r.case.workload,
-                impl_label(r.case.imp),
+                impl_label(r.case.workload, r.case.imp),
                 r.case.runtime,
                 r.case.n,
                 v.label,
@@ -86,7 +86,7 @@ pub fn render(
             s,
             "Ratio = this row's {} / {}'s on the same runtime flavour and n (CPython rows: vs the current_thread row).\n",
             w.unit,
-            impl_label(w.reference)
+            impl_label(w.id, w.reference)
         );
         let _ = writeln!(
             s,
@@ -113,7 +113,7 @@ pub fn render(
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                impl_label(r.case.imp),
+                impl_label(r.case.workload, r.case.imp),
                 r.case.runtime,
                 r.case.n,
                 fmt_num(r.ns_per_task),
@@ -132,7 +132,7 @@ pub fn render(
                 s,
                 "- {} {} {} n={}: {}",
                 k.case.workload,
-                impl_label(k.case.imp),
+                impl_label(k.case.workload, k.case.imp),
                 k.case.runtime,
                 k.case.n,
                 k.reason

@@ -188,7 +188,7 @@ pub fn all() -> Vec<Target> {
     );
     for rt in [CtTask, Mt2Task] {
         t.push(Target {
-            label: "flat per task (largest/smallest n ≤1.5)".to_owned(),
+            label: "flat per task: largest n / smallest n ≤1.5×".to_owned(),
             workload: "W1",
             subject: ("taskio-gather", rt),
             other: ("taskio-gather", rt),
@@ -198,7 +198,7 @@ pub fn all() -> Vec<Target> {
     }
     for rt in [Ct, Mt2] {
         t.push(Target {
-            label: "total 20k/4k ≤6".to_owned(),
+            label: "growth of the total ≤6× (20k vs 4k)".to_owned(),
             workload: "W5",
             subject: ("taskio-wait", rt),
             other: ("taskio-wait", rt),

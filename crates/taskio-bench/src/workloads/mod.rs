@@ -10,15 +10,10 @@ pub mod w10_eager;
 pub mod w1_spawn;
 pub mod w2_memory;
 pub mod w3_sleep;
-#[cfg(feature = "main-apis")]
 pub mod w4_as_completed;
-#[cfg(feature = "main-apis")]
 pub mod w5_wait;
-#[cfg(feature = "main-apis")]
 pub mod w6_group;
-#[cfg(feature = "main-apis")]
 pub mod w7_inline;
-#[cfg(feature = "main-apis")]
 pub mod w8_async_tree;
 pub mod w9_cancellable;
 
@@ -58,19 +53,12 @@ pub fn case(workload: &str, imp: &str, n: usize) -> Option<CaseFuture> {
         "W1" => w1_spawn::run(imp, n),
         "W2" => w2_memory::run(imp, n),
         "W3" => w3_sleep::run(imp, n),
-        #[cfg(feature = "main-apis")]
         "W4" => w4_as_completed::run(imp, n),
-        #[cfg(feature = "main-apis")]
         "W5" => w5_wait::run(imp, n),
-        #[cfg(feature = "main-apis")]
         "W6-trivial" => w6_group::run_trivial(imp, n),
-        #[cfg(feature = "main-apis")]
         "W6-failure" => w6_group::run_failure(imp, n),
-        #[cfg(feature = "main-apis")]
         "W7" => w7_inline::run(imp, n, false),
-        #[cfg(feature = "main-apis")]
         "W7-yield" => w7_inline::run(imp, n, true),
-        #[cfg(feature = "main-apis")]
         w if w.starts_with("W8-") => {
             use w8_async_tree::Leaf;
             let (leaf, shape) = w["W8-".len()..].rsplit_once('-')?;

@@ -27,7 +27,6 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             check_sum(sum, n);
             Sample::timed(elapsed, n)
         }),
-        #[cfg(feature = "main-apis")]
         "taskio-gather" => Box::pin(async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..n)

@@ -20,7 +20,6 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             }
             Sample::timed(start.elapsed(), n)
         }),
-        #[cfg(feature = "main-apis")]
         "taskio-gather" => Box::pin(async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..n)
