@@ -63,6 +63,9 @@
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
+//! | `async with asyncio.TaskGroup() as tg`, `tg.create_task(coro)` | [`task_group`], [`TaskGroup::spawn`] |
+//! | `ExceptionGroup` from a `TaskGroup` | [`Error::group_errors`] |
+//! | (Kotlin `supervisorScope`, Go errgroup `SetLimit`) | [`group()`]`.supervisor().limit(n).run(..)` |
 //! | `CancelledError` | [`Cancelled`] |
 
 #![warn(missing_docs)]
@@ -72,6 +75,7 @@ mod cancel;
 mod cell;
 mod context;
 mod error;
+mod group;
 mod header;
 mod introspect;
 mod output;
@@ -86,6 +90,7 @@ mod time;
 
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
+pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group, task_group};
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
 pub use output::TaskOutput;
 pub use run::{Runner, run};
