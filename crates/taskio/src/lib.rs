@@ -63,6 +63,7 @@
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
+//! | 3.14 `python -m asyncio pstree`, `print_call_graph()` | [`tree()`] → [`TaskTree`] |
 //! | `async with asyncio.TaskGroup() as tg`, `tg.create_task(coro)` | [`task_group`], [`TaskGroup::spawn`] |
 //! | `ExceptionGroup` from a `TaskGroup` | [`Error::group_errors`] |
 //! | (Kotlin `supervisorScope`, Go errgroup `SetLimit`) | [`group()`]`.supervisor().limit(n).run(..)` |
@@ -87,6 +88,7 @@ mod spawn;
 mod sync;
 mod task;
 mod time;
+mod tree;
 
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
@@ -97,6 +99,7 @@ pub use run::{Runner, run};
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
 pub use task::{Task, TaskId, TaskState};
 pub use time::{Sleep, sleep, sleep_until};
+pub use tree::{TaskTree, tree};
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

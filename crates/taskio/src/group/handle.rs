@@ -16,7 +16,7 @@ use crate::task::Task;
 /// The handle of a running task group: spawn children with it. A cheap `Clone`; clones may be
 /// moved into the children, which can then spawn siblings.
 ///
-/// Every child's parent (in [`all_tasks`](crate::all_tasks)) is the
+/// Every child's parent (in [`all_tasks`](crate::all_tasks) and [`tree`](crate::tree())) is the
 /// task that runs the group, whichever task called `spawn`.
 ///
 /// ```
