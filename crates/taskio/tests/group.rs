@@ -45,15 +45,29 @@ async fn fails_after(d: Duration, msg: &'static str) -> taskio::Result<()> {
     Err(Error::msg(msg))
 }
 
-/// A child that sleeps for an hour and records whether it saw the cancel.
-fn sleeper(cancelled: &Arc<AtomicBool>) -> impl Future<Output = taskio::Result<()>> + use<> {
-    let cancelled = cancelled.clone();
-    async move {
+/// Spawns a child that sleeps for an hour and records whether it saw the cancel, and waits
+/// until it is running (so that a cancel reaches its body, not a task that never started).
+async fn spawn_sleeper(
+    tg: &taskio::TaskGroup,
+    cancelled: &Arc<AtomicBool>,
+) -> taskio::Result<taskio::Task<()>> {
+    let started = Arc::new(AtomicBool::new(false));
+    let (st, cancelled) = (started.clone(), cancelled.clone());
+    let task = tg.spawn(async move {
+        st.store(true, Ordering::SeqCst);
         let r = taskio::sleep(HOUR).await;
         cancelled.store(r.is_err(), Ordering::SeqCst);
         r?;
-        Ok(())
-    }
+        taskio::Ok(())
+    })?;
+    until(|| started.load(Ordering::SeqCst)).await;
+    Ok(task)
+}
+
+/// A task name unique in this process (both flavours of a test run at once).
+fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
 fn messages(err: &Error) -> Vec<String> {
@@ -115,7 +129,7 @@ both! {
             let sibling = &mut sibling;
             async move {
                 tg.spawn_with(taskio::task().name("crash"), fails_after(10 * MS, "boom"))?;
-                *sibling = Some(tg.spawn(sleeper(&s))?);
+                *sibling = Some(spawn_sleeper(&tg, &s).await?);
                 let r = taskio::sleep(HOUR).await;
                 b.store(r.is_err(), Ordering::SeqCst);
                 r?;
@@ -213,7 +227,7 @@ both! {
         let st = started.clone();
         let runner = taskio::spawn(async move {
             taskio::task_group(|tg| async move {
-                tg.spawn(sleeper(&c))?;
+                spawn_sleeper(&tg, &c).await?;
                 st.store(true, Ordering::SeqCst);
                 let r = taskio::sleep(HOUR).await;
                 b.store(r.is_err(), Ordering::SeqCst);
@@ -267,7 +281,7 @@ both! {
         let child_cancelled = Arc::new(AtomicBool::new(false));
         let c = child_cancelled.clone();
         let err = taskio::task_group(|tg| async move {
-            tg.spawn(sleeper(&c))?;
+            spawn_sleeper(&tg, &c).await?;
             taskio::sleep(MS).await?;
             Err::<(), _>(Error::msg("body broke"))
         })
@@ -286,7 +300,7 @@ both! {
         let err = taskio::task_group(|tg| {
             let child = &mut child;
             async move {
-                *child = Some(tg.spawn(sleeper(&c))?);
+                *child = Some(spawn_sleeper(&tg, &c).await?);
                 taskio::sleep(MS).await?;
                 Err::<(), Error>(taskio::Cancelled::new(Some("body gave up")).into())
             }
@@ -320,7 +334,7 @@ both! {
         let c = Arc::new(AtomicBool::new(false));
         let cc = c.clone();
         let err = taskio::task_group(|tg| async move {
-            tg.spawn(sleeper(&cc))?;
+            spawn_sleeper(&tg, &cc).await?;
             taskio::sleep(MS).await?;
             if true {
                 panic!("body panic");
@@ -339,7 +353,7 @@ both! {
         let outer_sibling_cancelled = Arc::new(AtomicBool::new(false));
         let s = outer_sibling_cancelled.clone();
         let err = taskio::task_group(|outer| async move {
-            outer.spawn(sleeper(&s))?;
+            spawn_sleeper(&outer, &s).await?;
             outer.spawn_with(taskio::task().name("inner-runner"), async {
                 taskio::task_group(|inner| async move {
                     inner.spawn_with(taskio::task().name("leaf"), fails_after(MS, "deep"))?;
@@ -433,9 +447,7 @@ both! {
 
 both! {
     async fn dropping_the_group_future_aborts_the_children() {
-        // Unique per test instance: both flavours run at once in this process.
-        static INSTANCE: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("dropped-group-child-{}", INSTANCE.fetch_add(1, Ordering::SeqCst));
+        let name = unique("dropped-group-child");
         let n = name.clone();
         let started = Arc::new(AtomicUsize::new(0));
         let s = started.clone();
@@ -538,13 +550,18 @@ fn a_failure_the_group_returns_is_not_reported_as_never_retrieved() {
     let seen = reported();
     let outcome = taskio::run(async {
         taskio::task_group(|tg| async move {
+            // Both run before either fails (a barrier is not a cancellation point).
+            let barrier = Arc::new(tokio::sync::Barrier::new(2));
+            let b = barrier.clone();
             // The handle is dropped at once, and again after the failure.
             drop(
-                tg.spawn_with(taskio::task().name("returned-not-reported"), async {
+                tg.spawn_with(taskio::task().name("returned-not-reported"), async move {
+                    b.wait().await;
                     Err::<(), _>(Error::msg("boom"))
                 })?,
             );
-            let late = tg.spawn_with(taskio::task().name("returned-not-reported"), async {
+            let late = tg.spawn_with(taskio::task().name("returned-not-reported"), async move {
+                barrier.wait().await;
                 Err::<(), _>(Error::msg("bang"))
             })?;
             taskio::sleep(HOUR).await?;
@@ -561,4 +578,235 @@ fn a_failure_the_group_returns_is_not_reported_as_never_retrieved() {
         .filter(|m| m.contains("returned-not-reported"))
         .count();
     assert_eq!(count, 0);
+}
+
+// ---- supervisor mode ----
+
+both! {
+    async fn supervisor_failures_cancel_nobody_and_all_come_back() {
+        let body_finished = Arc::new(AtomicBool::new(false));
+        let b = body_finished.clone();
+        let mut slow = None;
+        let err = taskio::group()
+            .supervisor()
+            .run(|tg| {
+                let slow = &mut slow;
+                async move {
+                    tg.spawn_with(taskio::task().name("a"), fails_after(MS, "first"))?;
+                    tg.spawn_with(taskio::task().name("b"), fails_after(2 * MS, "second"))?;
+                    *slow = Some(tg.spawn(async {
+                        taskio::sleep(20 * MS).await?;
+                        taskio::Ok("slow done")
+                    })?);
+                    // The body is not cancelled either.
+                    taskio::sleep(10 * MS).await?;
+                    // A supervised group still takes children after a failure.
+                    tg.spawn(async { taskio::Ok(()) })?;
+                    b.store(true, Ordering::SeqCst);
+                    taskio::Ok(())
+                }
+            })
+            .await
+            .unwrap_err();
+        let mut got = messages(&err);
+        got.sort();
+        assert_eq!(got, ["task 'a' failed: first", "task 'b' failed: second"]);
+        assert!(body_finished.load(Ordering::SeqCst));
+        assert_eq!(slow.unwrap().try_result().unwrap().unwrap(), "slow done");
+    }
+}
+
+both! {
+    async fn supervisor_returns_the_bodys_value_when_nothing_fails() {
+        let v = taskio::group()
+            .supervisor()
+            .run(|tg| async move {
+                let t = tg.spawn(async { taskio::Ok(20) })?;
+                taskio::Ok(t.await? + 1)
+            })
+            .await
+            .unwrap();
+        assert_eq!(v, 21);
+    }
+}
+
+both! {
+    async fn supervisor_a_failing_body_or_an_outer_cancel_still_cancels_the_children() {
+        let c = Arc::new(AtomicBool::new(false));
+        let cc = c.clone();
+        let err = taskio::group()
+            .supervisor()
+            .run(|tg| async move {
+                spawn_sleeper(&tg, &cc).await?;
+                taskio::sleep(MS).await?;
+                Err::<(), _>(Error::msg("body failed"))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(messages(&err), ["body failed"]);
+        assert!(c.load(Ordering::SeqCst));
+
+        let c = Arc::new(AtomicBool::new(false));
+        let cc = c.clone();
+        let started = Arc::new(AtomicBool::new(false));
+        let st = started.clone();
+        let runner = taskio::spawn(async move {
+            taskio::group()
+                .supervisor()
+                .run(|tg| async move {
+                    spawn_sleeper(&tg, &cc).await?;
+                    st.store(true, Ordering::SeqCst);
+                    taskio::sleep(HOUR).await?;
+                    taskio::Ok(())
+                })
+                .await
+        });
+        until(|| started.load(Ordering::SeqCst)).await;
+        runner.cancel();
+        assert!(runner.await.unwrap_err().is_cancelled());
+        assert!(c.load(Ordering::SeqCst));
+    }
+}
+
+// ---- concurrency limit ----
+
+/// Counts the children running at once, and the most ever seen.
+#[derive(Clone, Default)]
+struct Gauge {
+    now: Arc<AtomicUsize>,
+    max: Arc<AtomicUsize>,
+    done: Arc<AtomicUsize>,
+}
+
+impl Gauge {
+    fn child(&self, d: Duration) -> impl Future<Output = taskio::Result<()>> + use<> {
+        let g = self.clone();
+        async move {
+            let now = g.now.fetch_add(1, Ordering::SeqCst) + 1;
+            g.max.fetch_max(now, Ordering::SeqCst);
+            let r = taskio::sleep(d).await;
+            g.now.fetch_sub(1, Ordering::SeqCst);
+            r?;
+            g.done.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+}
+
+both! {
+    async fn a_limit_of_two_never_runs_more_than_two() {
+        let gauge = Gauge::default();
+        let g = gauge.clone();
+        taskio::group()
+            .limit(2)
+            .run(|tg| async move {
+                let tasks = (0..10)
+                    .map(|i| tg.spawn(g.child(MS * (1 + i % 3))))
+                    .collect::<Result<Vec<_>, _>>()?;
+                // Spawning past the limit returned every Task at once; those waiting are Pending.
+                assert_eq!(tasks.len(), 10);
+                assert!(tasks[2..].iter().all(|t| t.state() == TaskState::Pending));
+                taskio::Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(gauge.max.load(Ordering::SeqCst), 2);
+        assert_eq!(gauge.done.load(Ordering::SeqCst), 10);
+    }
+}
+
+both! {
+    async fn a_child_cancelled_while_waiting_for_its_turn_never_runs_its_body() {
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let gauge = Gauge::default();
+        let g = gauge.clone();
+        taskio::group()
+            .limit(1)
+            .run(|tg| async move {
+                let holder = tg.spawn(g.child(HOUR))?;
+                let queued = tg.spawn(async move {
+                    r.store(true, Ordering::SeqCst);
+                    taskio::Ok(())
+                })?;
+                taskio::sleep(MS).await?;
+                assert_eq!(queued.state(), TaskState::Pending);
+                queued.cancel();
+                // It ends at once, while the holder still has the only place.
+                let outcome = queued.await;
+                assert!(outcome.unwrap_err().is_cancelled());
+                assert_eq!(holder.state(), TaskState::Running);
+                holder.cancel();
+                taskio::Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(!ran.load(Ordering::SeqCst));
+    }
+}
+
+both! {
+    async fn a_failure_in_a_limited_group_cancels_the_waiting_children_before_they_start() {
+        let gauge = Gauge::default();
+        let g = gauge.clone();
+        let err = taskio::group()
+            .limit(1)
+            .run(|tg| async move {
+                tg.spawn(fails_after(MS, "first fails"))?;
+                for _ in 0..5 {
+                    tg.spawn(g.child(MS))?;
+                }
+                taskio::Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.group_errors().unwrap().len(), 1);
+        assert_eq!(gauge.max.load(Ordering::SeqCst), 0, "no waiting child started");
+    }
+}
+
+both! {
+    async fn dropping_a_limited_group_aborts_the_waiting_children_too() {
+        let name = unique("limited-child");
+        let n = name.clone();
+        let mut fut = Box::pin(taskio::group().limit(2).run(|tg| async move {
+            for _ in 0..6 {
+                tg.spawn_with(taskio::task().name(n.clone()), sleep_hour())?;
+            }
+            sleep_hour().await
+        }));
+        let _ = tokio::time::timeout(10 * MS, fut.as_mut()).await;
+        let mine = || taskio::all_tasks().iter().filter(|t| t.name == name).count();
+        assert_eq!(mine(), 6);
+        drop(fut);
+        until(|| mine() == 0).await;
+    }
+}
+
+async fn sleep_hour() -> taskio::Result<()> {
+    taskio::sleep(HOUR).await?;
+    Ok(())
+}
+
+both! {
+    async fn waiting_children_start_in_spawn_order() {
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let o = order.clone();
+        taskio::group()
+            .limit(1)
+            .run(|tg| async move {
+                for i in 0..8 {
+                    let o = o.clone();
+                    tg.spawn(async move {
+                        o.lock().unwrap().push(i);
+                        taskio::checkpoint().await?;
+                        taskio::Ok(())
+                    })?;
+                }
+                taskio::Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
+    }
 }

@@ -94,7 +94,10 @@ both! {
             .await
         });
         until(|| started.load(Ordering::SeqCst) == 3).await;
-        let text = taskio::tree().subtree(app.id()).to_string();
+        let mine = taskio::tree().subtree(app.id());
+        let ids: Vec<_> = mine.tasks().iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), 4);
+        let text = mine.to_string();
         let file = "crates/taskio/tests/tree.rs";
         let expected = format!(
             "app (id _, running, spawned at {file}:L:C, age _)\n\
@@ -107,13 +110,41 @@ both! {
         app.cancel();
         assert!(app.await.unwrap_err().is_cancelled());
         // Once the group is over, none of its tasks is left in the tree.
-        let names = ["app", "worker-1", "worker-2", "leaf"];
         assert!(taskio::tree().subtree(app_id).tasks().is_empty());
-        assert!(
-            !taskio::tree()
-                .tasks()
-                .iter()
-                .any(|t| names.contains(&t.name.as_str()))
+        assert!(!taskio::tree().tasks().iter().any(|t| ids.contains(&t.id)));
+    }
+}
+
+both! {
+    async fn children_waiting_for_a_limited_groups_place_show_as_pending() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let app = taskio::task().name("limited-app").spawn(async move {
+            taskio::group()
+                .limit(1)
+                .run(|tg| async move {
+                    for name in ["first", "second"] {
+                        let s = s.clone();
+                        tg.spawn_with(taskio::task().name(name), async move {
+                            s.fetch_add(1, Ordering::SeqCst);
+                            sleep_forever().await
+                        })?;
+                    }
+                    sleep_forever().await
+                })
+                .await
+        });
+        until(|| started.load(Ordering::SeqCst) == 1).await;
+        let text = taskio::tree().subtree(app.id()).to_string();
+        let file = "crates/taskio/tests/tree.rs";
+        let expected = format!(
+            "limited-app (id _, running, spawned at {file}:L:C, age _)\n\
+             ├── first (id _, running, spawned at {file}:L:C, age _)\n\
+             └── second (id _, pending, spawned at {file}:L:C, age _)\n"
         );
+        assert_eq!(normalise(&text), expected, "the tree was:\n{text}");
+        app.cancel();
+        assert!(app.await.unwrap_err().is_cancelled());
+        assert_eq!(started.load(Ordering::SeqCst), 1, "the waiting child never started");
     }
 }

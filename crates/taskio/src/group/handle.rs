@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use super::state::{Refusal, Shared};
 use crate::cell::{Member, TaskCore};
@@ -184,12 +185,20 @@ impl TaskGroup {
 }
 
 /// The place a child of a limited group waits for, as a start gate: held until the child is done.
+///
+/// The gate joins the semaphore's queue here, at spawn, so that children start in spawn order
+/// whichever worker first polls them. Its waker is a no-op until the task's own first poll,
+/// which always comes after this one and registers the real waker.
 fn gate(limit: &Arc<tokio::sync::Semaphore>) -> Gate {
     let acquire = limit.clone().acquire_owned();
-    Box::pin(async move {
+    let mut gate: Gate = Box::pin(async move {
         let permit = acquire.await;
         Box::new(permit) as Box<dyn Send>
-    })
+    });
+    match gate.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(admission) => Box::pin(std::future::ready(admission)),
+        Poll::Pending => gate,
+    }
 }
 
 impl fmt::Debug for TaskGroup {

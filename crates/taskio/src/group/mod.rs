@@ -233,6 +233,7 @@ impl GroupBuilder {
             shared: None,
             body: Body::Start { f: Some(body) },
             scope: Scope::default(),
+            body_cancelled: false,
             outer: None,
             finished: false,
         }
@@ -274,6 +275,8 @@ pin_project! {
         #[pin]
         body: Body<F, Fut, R>,
         scope: Scope,
+        // The body has been sent its cancel (once).
+        body_cancelled: bool,
         outer: Option<Outer>,
         finished: bool,
     }
@@ -348,7 +351,8 @@ where
                 .as_ref()
                 .and_then(|o| o.cancel.clone().into_message())
         };
-        if shared.cancel_children_if_aborting(message()) {
+        if !*this.body_cancelled && shared.cancel_children_if_aborting(message()) {
+            *this.body_cancelled = true;
             this.scope.cancel(message());
         }
 

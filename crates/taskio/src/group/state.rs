@@ -70,6 +70,22 @@ struct State {
     waker: Option<Waker>,
 }
 
+impl State {
+    /// The children to cancel, the first time the group cancels them (never twice: one request
+    /// each); empty after that. Children registered later are cancelled by `register`.
+    fn take_cancel_list(&mut self, message: Option<Arc<str>>) -> Vec<Arc<dyn TaskCore>> {
+        if self.cancel_sent {
+            return Vec::new();
+        }
+        self.cancel_sent = true;
+        self.message = message;
+        self.children
+            .iter()
+            .filter_map(|(_, c)| c.core.clone())
+            .collect()
+    }
+}
+
 /// What a task group's handles, its future and its children share.
 pub(crate) struct Shared {
     state: Mutex<State>,
@@ -168,9 +184,12 @@ impl Shared {
 
 impl GroupHook for Shared {
     /// A child is done: one lock, O(1) work; wakes the group's future only for the last child or
-    /// the first failure.
+    /// the first failure. The first failure also cancels the other children right here, before
+    /// this child gives back its place in a limited group, so that no waiting child starts
+    /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
         let mut orphaned_failure = None;
+        let mut siblings = Vec::new();
         let (removed, waker) = {
             let mut st = lock(&self.state);
             let removed = match st.children.get_mut(key) {
@@ -190,6 +209,7 @@ impl GroupHook for Shared {
                         st.errors.push(error);
                         if !self.supervisor && st.phase == Phase::Open {
                             st.phase = Phase::Aborting;
+                            siblings = st.take_cancel_list(None);
                             wake = true;
                         }
                     }
@@ -198,6 +218,9 @@ impl GroupHook for Shared {
             (removed, if wake { st.waker.take() } else { None })
         };
         drop(removed);
+        for core in siblings {
+            core.header().request_cancel(None);
+        }
         if let Some(error) = orphaned_failure {
             // Nobody will read it: the group's future is gone.
             crate::report::unretrieved(header, &error);
@@ -226,20 +249,15 @@ impl Shared {
         }
     }
 
-    /// If the group is aborting and has not yet cancelled its children, cancels them all (once)
-    /// and returns `true`, so the caller cancels the body too.
+    /// Whether the group is aborting (or over); if so, its children are cancelled, once (if the
+    /// first failure's hook has not already done it), and the caller cancels the body.
     pub(crate) fn cancel_children_if_aborting(&self, message: Option<Arc<str>>) -> bool {
-        let cores: Vec<Arc<dyn TaskCore>> = {
+        let cores = {
             let mut st = lock(&self.state);
-            if st.phase != Phase::Aborting || st.cancel_sent {
+            if st.phase == Phase::Open {
                 return false;
             }
-            st.cancel_sent = true;
-            st.message = message.clone();
-            st.children
-                .iter()
-                .filter_map(|(_, c)| c.core.clone())
-                .collect()
+            st.take_cancel_list(message.clone())
         };
         // Outside the lock: a cancel wakes the child, and a child may complete meanwhile.
         for core in cores {
