@@ -226,11 +226,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         v.insert(1, "taskio-gather");
         v
     };
-    let group: &[&'static str] = if cfg!(feature = "group-api") {
-        &["taskio-group", "tokio-joinset"]
-    } else {
-        &["tokio-joinset"]
-    };
+    let group: &[&'static str] = &["taskio-group", "tokio-joinset"];
     let w1 = with_gather(&[
         "taskio-await",
         "tokio-await",

@@ -17,7 +17,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// The measured future of W6-trivial for `imp`.
 pub fn run_trivial(imp: &str, n: usize) -> Option<CaseFuture> {
     Some(match imp {
-        #[cfg(feature = "group-api")]
         "taskio-group" => Box::pin(async move {
             let start = Instant::now();
             taskio::task_group(|tg| async move {
@@ -48,7 +47,6 @@ pub fn run_trivial(imp: &str, n: usize) -> Option<CaseFuture> {
 /// The measured future of W6-failure for `imp`.
 pub fn run_failure(imp: &str, n: usize) -> Option<CaseFuture> {
     let failed_at: Arc<Mutex<Option<Instant>>> = Arc::default();
-    #[cfg_attr(not(feature = "group-api"), allow(unused_variables))]
     let mark = {
         let failed_at = failed_at.clone();
         move || *failed_at.lock().expect("lock") = Some(Instant::now())
@@ -61,7 +59,6 @@ pub fn run_failure(imp: &str, n: usize) -> Option<CaseFuture> {
             .elapsed()
     };
     Some(match imp {
-        #[cfg(feature = "group-api")]
         "taskio-group" => Box::pin(async move {
             let out = taskio::task_group(|tg| async move {
                 for _ in 1..n {

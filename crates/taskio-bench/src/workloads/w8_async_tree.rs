@@ -160,7 +160,6 @@ fn taskio_gather_inline(tree: Arc<Tree>, level: u32) -> BoxFut {
     })
 }
 
-#[cfg(feature = "group-api")]
 fn taskio_group(tree: Arc<Tree>, level: u32) -> BoxFut {
     Box::pin(async move {
         if level == 0 {
@@ -244,7 +243,6 @@ pub fn run(leaf: Leaf, task_groups: bool, imp: &str, n: usize) -> Option<CaseFut
         (false, "taskio-gather-inline") => taskio_gather_inline,
         (false, "tokio-await") => tokio_await,
         (false, "join_all") => join_all,
-        #[cfg(feature = "group-api")]
         (true, "taskio-group") => taskio_group,
         (true, "tokio-joinset") => tokio_joinset,
         _ => return None,
