@@ -188,16 +188,16 @@ pub fn impl_label<'a>(workload: &str, imp: &'a str) -> &'a str {
     }
 }
 
-/// Whether `workload` is selected by `--only only`.
+/// Whether `workload` is selected by `--only only` (a comma-separated list: `W1,W5`).
 pub fn selected(workload: &str, only: Option<&str>) -> bool {
     match only {
         None => true,
-        Some(o) => {
+        Some(list) => list.split(',').map(str::trim).any(|o| {
             workload.eq_ignore_ascii_case(o)
                 || workload
                     .to_ascii_lowercase()
                     .starts_with(&format!("{}-", o.to_ascii_lowercase()))
-        }
+        }),
     }
 }
 

@@ -31,7 +31,8 @@ struct Cli {
     /// Print one JSON object per case and line instead of the table.
     #[arg(long)]
     json: bool,
-    /// Only the workloads whose id is this or starts with it followed by `-` (e.g. `W1`, `W8`).
+    /// Only these workloads: a comma-separated list of ids, each matching itself and its `-`
+    /// variants (`W8` is every `W8-*`), e.g. `--only W1,W5`.
     #[arg(long)]
     only: Option<String>,
     /// Runs per case (default 5, 2 with --quick); the median is reported.

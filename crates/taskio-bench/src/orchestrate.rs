@@ -142,7 +142,7 @@ pub fn main(opts: Options) {
         std::fs::write(&path, &report).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         eprintln!("wrote {}", path.display());
     }
-    let misses = verdicts.iter().filter(|v| !v.pass).count();
+    let misses = verdicts.iter().filter(|v| v.verdict() == "MISS").count();
     eprintln!(
         "{} cases, {} skipped, {} targets checked, {} missed, {:.1}s",
         rows.len(),

@@ -65,7 +65,10 @@ pub fn render(
                 r.case.n,
                 v.label,
                 v.value,
-                if v.pass { "pass" } else { "**MISS**" }
+                match v.verdict() {
+                    "MISS" => "**MISS**",
+                    other => other,
+                }
             );
         }
         let _ = writeln!(s);

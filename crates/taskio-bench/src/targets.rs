@@ -37,6 +37,8 @@ pub enum Kind {
     DiffAtMost(f64),
     /// subject at its largest size / subject at its smallest size ≤ max (`other` unused).
     GrowthAtMost(f64),
+    /// subject at its largest size / at its smallest size, shown for context (no verdict).
+    Growth,
 }
 
 /// One target.
@@ -65,17 +67,23 @@ pub struct Verdict {
     pub value: f64,
     /// Whether the target is met.
     pub pass: bool,
+    /// A figure shown for context, not a target.
+    pub info: bool,
 }
 
 impl Verdict {
     /// `1.05× (≤1.2× tokio spawn + JoinHandle) pass`.
     pub fn text(&self) -> String {
-        format!(
-            "{} → {:.2} {}",
-            self.label,
-            self.value,
-            if self.pass { "pass" } else { "MISS" }
-        )
+        format!("{} → {:.2} {}", self.label, self.value, self.verdict())
+    }
+
+    /// `pass`, `MISS`, or `info` for a figure shown for context.
+    pub fn verdict(&self) -> &'static str {
+        match (self.info, self.pass) {
+            (true, _) => "info",
+            (false, true) => "pass",
+            (false, false) => "MISS",
+        }
     }
 }
 
@@ -206,6 +214,36 @@ pub fn all() -> Vec<Target> {
             kind: Kind::GrowthAtMost(6.0),
         });
     }
+    // For context: how the references grow where taskio's growth is a target.
+    for rt in [Ct, Mt2] {
+        for imp in ["futures-unordered", "futures-unordered-taskio"] {
+            t.push(Target {
+                label: "growth of the total (20k vs 4k), for context".to_owned(),
+                workload: "W5",
+                subject: (imp, rt),
+                other: (imp, rt),
+                metric: Metric::TotalMs,
+                kind: Kind::Growth,
+            });
+        }
+    }
+    for rt in [CtTask, Mt2Task] {
+        for imp in [
+            "join_all",
+            "futures-unordered",
+            "tokio-await",
+            "taskio-await",
+        ] {
+            t.push(Target {
+                label: "growth per task (largest n vs smallest), for context".to_owned(),
+                workload: "W1",
+                subject: (imp, rt),
+                other: (imp, rt),
+                metric: Metric::Ns,
+                kind: Kind::Growth,
+            });
+        }
+    }
     for rt in [Ct, Mt2] {
         t.push(Target {
             label: "≤5 ns/poll over plain".to_owned(),
@@ -267,7 +305,11 @@ pub fn check(targets: &[Target], rows: &[Row]) -> Vec<Verdict> {
             })
             .map(|(i, _)| i)
             .collect();
-        if let Kind::GrowthAtMost(max) = t.kind {
+        if let Kind::GrowthAtMost(_) | Kind::Growth = t.kind {
+            let (max, info) = match t.kind {
+                Kind::GrowthAtMost(max) => (max, false),
+                _ => (f64::INFINITY, true),
+            };
             let lo = subjects.iter().min_by_key(|&&i| rows[i].case.n);
             let hi = subjects.iter().max_by_key(|&&i| rows[i].case.n);
             if let (Some(&lo), Some(&hi)) = (lo, hi)
@@ -280,6 +322,7 @@ pub fn check(targets: &[Target], rows: &[Row]) -> Vec<Verdict> {
                     label: format!("{} n={}→{}", t.label, rows[lo].case.n, rows[hi].case.n),
                     value,
                     pass: value <= max,
+                    info,
                 });
             }
             continue;
@@ -295,13 +338,14 @@ pub fn check(targets: &[Target], rows: &[Row]) -> Vec<Verdict> {
                 Kind::RatioAtMost(max) => (a / b, a / b <= max),
                 Kind::FasterAtLeast(min) => (b / a, b / a >= min),
                 Kind::DiffAtMost(max) => (a - b, a - b <= max),
-                Kind::GrowthAtMost(_) => unreachable!("handled above"),
+                Kind::GrowthAtMost(_) | Kind::Growth => unreachable!("handled above"),
             };
             out.push(Verdict {
                 row: i,
                 label: t.label.clone(),
                 value,
                 pass,
+                info: false,
             });
         }
     }
