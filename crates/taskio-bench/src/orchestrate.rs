@@ -143,6 +143,10 @@ pub fn main(opts: Options) {
         eprintln!("wrote {}", path.display());
     }
     let misses = verdicts.iter().filter(|v| v.verdict() == "MISS").count();
+    let failed: Vec<&Skipped> = skipped
+        .iter()
+        .filter(|k| k.reason.starts_with("failed"))
+        .collect();
     eprintln!(
         "{} cases, {} skipped, {} targets checked, {} missed, {:.1}s",
         rows.len(),
@@ -151,6 +155,17 @@ pub fn main(opts: Options) {
         misses,
         started.elapsed().as_secs_f64()
     );
+    if !failed.is_empty() {
+        // A case that crashed or timed out is a broken benchmark, not a slow one: fail (CI runs
+        // --quick as a smoke test). Misses of targets are reported, not failures.
+        for k in &failed {
+            eprintln!(
+                "FAILED: {} {} {} n={}: {}",
+                k.case.workload, k.case.imp, k.case.runtime, k.case.n, k.reason
+            );
+        }
+        std::process::exit(1);
+    }
 }
 
 fn run_once(exe: &std::path::Path, case: &Case) -> Result<Outcome, String> {

@@ -36,10 +36,15 @@ pub fn render(
         shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         opts.runs
     );
-    if !full {
+    if opts.quick {
         let _ = writeln!(
             s,
-            "**Partial run (--quick or --only): sizes are small, figures are a smoke test.**\n"
+            "**Quick run: small sizes and few runs; a smoke test, not figures to quote.**\n"
+        );
+    } else if !full {
+        let _ = writeln!(
+            s,
+            "**Partial run (--only): a re-run of some workloads at full size; see RESULTS.md for the whole.**\n"
         );
     }
     machine(&mut s);
