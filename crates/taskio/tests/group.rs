@@ -810,3 +810,25 @@ both! {
         assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
     }
 }
+
+both! {
+    async fn a_group_that_cancels_its_own_body_leaves_the_tasks_cancel_count_alone() {
+        // CPython cancels the parent task and uncancels it at exit; taskio cancels the body's
+        // scope, so the task running the group never sees a request of its own.
+        let runner = taskio::spawn(async {
+            let outcome = taskio::task_group(|tg| async move {
+                tg.spawn(fails_after(MS, "boom"))?;
+                taskio::sleep(HOUR).await?;
+                taskio::Ok(())
+            })
+            .await;
+            assert!(outcome.unwrap_err().group_errors().is_some());
+            let me = taskio::current().unwrap();
+            assert_eq!(me.cancelling(), 0);
+            // The task goes on normally after the group.
+            taskio::sleep(MS).await?;
+            taskio::Ok("after the group")
+        });
+        assert_eq!(runner.await.unwrap(), "after the group");
+    }
+}
