@@ -832,3 +832,37 @@ both! {
         assert_eq!(runner.await.unwrap(), "after the group");
     }
 }
+
+both! {
+    async fn a_spawn_refused_by_the_shutdown_is_not_one_more_failure() {
+        let spawning = Arc::new(AtomicBool::new(false));
+        let err = taskio::task_group(|tg| async move {
+            let (tg2, sp) = (tg.clone(), spawning.clone());
+            // A child that keeps spawning (no cancellation point) until the group refuses.
+            tg.spawn(async move {
+                loop {
+                    tg2.spawn(async { taskio::Ok(()) })?;
+                    sp.store(true, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+                #[allow(unreachable_code)]
+                taskio::Ok(())
+            })?;
+            let sp = spawning.clone();
+            tg.spawn_with(taskio::task().name("failing"), async move {
+                until(|| sp.load(Ordering::SeqCst)).await;
+                Err::<(), _>(Error::msg("the only failure"))
+            })?;
+            // The body does the same.
+            loop {
+                tg.spawn(async { taskio::Ok(()) })?;
+                tokio::task::yield_now().await;
+            }
+            #[allow(unreachable_code)]
+            taskio::Ok(())
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(messages(&err), ["task 'failing' failed: the only failure"]);
+    }
+}
