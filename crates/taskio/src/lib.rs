@@ -68,6 +68,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(loom)]
+#[doc(hidden)]
+#[path = "loom_surface.rs"]
+pub mod __loom;
 mod cancel;
 mod cell;
 mod context;

@@ -222,6 +222,24 @@ fn new_cell<T: Send + 'static>(
     })
 }
 
+/// A task and its running future, not scheduled anywhere: the `loom` models poll and drop the
+/// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
+#[cfg(loom)]
+#[track_caller]
+pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller());
+    let core: Arc<dyn TaskCore> = cell.clone();
+    let running = TaskFuture {
+        core: Some(core),
+        stage: Stage::Running { future },
+    };
+    (Task { cell, join: None }, running)
+}
+
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
 ///
 /// ```
@@ -301,7 +319,11 @@ where
 {
     /// One step of the task. `register` is false for an eager first poll, whose waker goes
     /// nowhere and so must not become the task's waker.
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+    pub(crate) fn poll_task(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Poll<()> {
         let mut this = self.project();
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
