@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{Header, POLLED, WAKER_SET};
+use crate::header::{CANCEL_PENDING, Header, POLLED, WAKER_SET};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -357,17 +357,20 @@ where
                 return Poll::Pending;
             }
             Ok(Poll::Ready(output)) => {
+                // Close before deciding: a request that got in before the close still counts
+                // (the task ends cancelled, as asyncio's does), and one that comes after is
+                // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
+                let seen = core.header().close();
                 this.stage.set(Stage::Done);
                 match output.into_result() {
-                    // A request that arrived after the body's last cancellation point still
-                    // counts: the task ends cancelled, as asyncio's does.
-                    Ok(_) if core.header().cancel_pending() => {
+                    Ok(_) if seen & CANCEL_PENDING != 0 => {
                         Err(core.header().take_cancel().unwrap_or_default().into())
                     }
                     other => other,
                 }
             }
             Err(payload) => {
+                core.header().close();
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 Err(Error::panicked(panic_message(&*payload)))
             }
