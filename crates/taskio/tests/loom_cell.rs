@@ -178,6 +178,15 @@ fn cancel_vs_completion_of_a_running_task() {
             thread::spawn(move || task.cancel())
         };
         assert!(running.poll(Waker::noop()).is_ready());
+        // Before the join (which would order everything): a task that ended cancelled has its
+        // request counted, as code that reads `cancelling()` after a delivery relies on.
+        if task.state() == TaskState::Cancelled {
+            assert_eq!(
+                task.cancelling(),
+                1,
+                "a delivered cancel is not counted yet"
+            );
+        }
         let accepted = canceller.join().unwrap();
         check_ok_body_outcome(&task, accepted as u32);
     });
