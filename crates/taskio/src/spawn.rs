@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{CANCEL_PENDING, Header, POLLED, WAKER_SET};
+use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -196,17 +196,18 @@ impl Builder {
             core: Some(core),
             stage: Stage::Running { future },
         };
-        let join = if self.eager {
+        // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
+        // the task's future reads (dropping the handle at once takes tokio's cheapest path).
+        if self.eager {
             let mut running = Box::pin(running);
             let mut cx = Context::from_waker(Waker::noop());
-            match running.as_mut().poll_task(&mut cx, false) {
-                Poll::Ready(()) => None,
-                Poll::Pending => Some(handle.spawn(running)),
+            if running.as_mut().poll_task(&mut cx, false).is_pending() {
+                drop(handle.spawn(running));
             }
         } else {
-            Some(handle.spawn(running))
-        };
-        Ok(Task { cell, join })
+            drop(handle.spawn(running));
+        }
+        Ok(Task { cell })
     }
 }
 
@@ -237,7 +238,7 @@ where
         core: Some(core),
         stage: Stage::Running { future },
     };
-    (Task { cell, join: None }, running)
+    (Task { cell }, running)
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
@@ -330,12 +331,16 @@ where
         };
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
-        if state & (POLLED | WAKER_SET) != POLLED | WAKER_SET {
-            let waker = if register { Some(cx.waker()) } else { None };
-            if header.begin(waker) {
-                // Cancelled before its first poll: the body never runs.
-                this.stage.set(Stage::Done);
-                let cancelled = header.take_cancel().unwrap_or_default();
+        if state & (POLLED | ABORTED) != POLLED {
+            let abort = state & ABORTED != 0;
+            if abort || header.begin() {
+                // Aborted, or cancelled before its first poll: the body never runs (again).
+                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
+                let cancelled = if abort {
+                    Cancelled::new(Some("aborted"))
+                } else {
+                    header.take_cancel().unwrap_or_default()
+                };
                 complete_dyn::<<F::Output as TaskOutput>::Value>(
                     &*core,
                     label_error(header, Err(cancelled.into())),
@@ -353,6 +358,9 @@ where
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
+                if register && !core.header().waker_set() {
+                    core.header().register_waker(cx.waker());
+                }
                 *this.core = Some(core);
                 return Poll::Pending;
             }
