@@ -274,7 +274,7 @@ fn cancel_vs_eager_start() {
     });
 }
 
-/// abort (the running future dropped, as tokio does) vs cancel vs an await of the handle: the
+/// The running future dropped (a runtime shutting down) vs cancel vs an await of the handle: the
 /// task ends cancelled, the awaiter is woken with that outcome, and `cancelling()` counts the
 /// request only if it was accepted.
 #[test]
@@ -295,6 +295,56 @@ fn abort_vs_cancel_vs_await() {
         aborter.join().unwrap();
         assert_eq!(task.state(), TaskState::Cancelled);
         assert_eq!(task.cancelling(), u32::from(accepted));
+    });
+}
+
+/// `Task::abort` (a flag the task's future reads) vs the task suspending for the first time (its
+/// waker is stored only then): the abort either stops the body before it runs or wakes the
+/// suspended task, whose next poll ends it cancelled. A lost wake-up would leave it hanging.
+#[test]
+fn abort_vs_first_suspension() {
+    model(|| {
+        let (task, mut running) = __loom::spawn(yield_once(taskio::Ok(7u32)));
+        let task = Arc::new(task);
+        let aborter = {
+            let task = task.clone();
+            thread::spawn(move || task.abort())
+        };
+        let (woken, waker) = flag_waker();
+        let first = running.poll(&waker);
+        aborter.join().unwrap();
+        if first.is_pending() {
+            assert!(
+                woken.0.load(Ordering::Acquire),
+                "an abort did not wake the suspended task"
+            );
+            assert!(running.poll(&waker).is_ready());
+        }
+        assert_eq!(task.state(), TaskState::Cancelled);
+        assert_eq!(task.cancelling(), 0, "an abort is not a cancel request");
+    });
+}
+
+/// abort vs the completion of a running task: the task ends either with its value (the abort
+/// came too late) or cancelled, never both, never neither, and an awaiter gets that outcome.
+#[test]
+fn abort_vs_completion() {
+    model(|| {
+        let (task, mut running) = __loom::spawn(yield_once(taskio::Ok(7u32)));
+        assert!(running.poll(Waker::noop()).is_pending());
+        let task = Arc::new(task);
+        let aborter = {
+            let task = task.clone();
+            thread::spawn(move || task.abort())
+        };
+        assert!(running.poll(Waker::noop()).is_ready());
+        let outcome = block_on(poll_fn(|cx| __loom::poll_output(&task, cx)));
+        match (task.state(), outcome) {
+            (TaskState::Finished, Ok(7)) => {}
+            (TaskState::Cancelled, Err(e)) if e.is_cancelled() => {}
+            (state, outcome) => panic!("inconsistent: state {state}, outcome {outcome:?}"),
+        }
+        aborter.join().unwrap();
     });
 }
 
