@@ -88,14 +88,16 @@ impl<T> Cell<T> {
             (Some(_), Err(e)) if e.is_failure() => Some(e.clone()),
             _ => None,
         };
-        let (join, done) = {
+        let (join, done, prev) = {
             let mut slot = lock(&self.slot);
             slot.output = Some(outcome);
             slot.done = true;
-            (slot.join_waker.take(), slot.done_waker.take())
+            // The state says done before the lock is released: whoever the lock lets see the
+            // outcome (an awaiter, the done observer) also sees `is_done()`.
+            let prev = self.header.mark_complete(bits);
+            (slot.join_waker.take(), slot.done_waker.take(), prev)
         };
         crate::registry::remove(&self.header.registry_slot);
-        let prev = self.header.mark_complete(bits);
         if prev & DETACHED != 0 {
             self.report_unread();
         }
@@ -122,6 +124,28 @@ impl<T> Cell<T> {
             !slot.done,
             "taskio: a Task was polled after its result was taken"
         );
+        match &slot.join_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.join_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Ready once the task is done, leaving the outcome in place for the handle (for `wait` and
+    /// `TaskSet`, which hand done tasks back unread); gives whether the outcome is a failure (an
+    /// error or a panic, not a cancellation). Until then registers `cx`'s waker as the join waker.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        let mut slot = lock(&self.slot);
+        if slot.done {
+            if !self.header.is_complete() {
+                // `complete` has stored the outcome and not yet marked the header: look again
+                // in a moment, so that a task handed back as done reports `is_done()`.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
+            return Poll::Ready(failed);
+        }
         match &slot.join_waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => slot.join_waker = Some(cx.waker().clone()),

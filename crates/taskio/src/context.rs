@@ -23,12 +23,23 @@ pub(crate) struct Frame {
     pub(crate) message: Option<Arc<str>>,
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<dyn TaskCore>>> = const { RefCell::new(None) };
-    static SCOPES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+/// Everything this module keeps per thread, in one thread-local (one lookup per poll).
+struct Current {
+    task: RefCell<Option<Arc<dyn TaskCore>>>,
+    scopes: RefCell<Vec<Frame>>,
     /// Frames below this index belong to a task whose poll encloses the current one (an eager
     /// spawn polls the new task inside its spawner's poll): they are not the current task's.
-    static BASE: Cell<usize> = const { Cell::new(0) };
+    base: Cell<usize>,
+}
+
+thread_local! {
+    static CURRENT: Current = const {
+        Current {
+            task: RefCell::new(None),
+            scopes: RefCell::new(Vec::new()),
+            base: Cell::new(0),
+        }
+    };
 }
 
 /// What [`enter`] replaced, for [`leave`] to restore.
@@ -40,30 +51,33 @@ pub(crate) struct Entered {
 /// Makes `core` the current task, with no scope open; returns what it replaces, for [`leave`].
 #[inline]
 pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Entered {
-    let task = CURRENT.with(|c| c.replace(Some(core)));
-    let depth = SCOPES.with(|s| s.borrow().len());
-    Entered {
-        task,
-        base: BASE.replace(depth),
-    }
+    CURRENT.with(|c| Entered {
+        task: c.task.replace(Some(core)),
+        base: c.base.replace(c.scopes.borrow().len()),
+    })
 }
 
 /// Restores what `entered` saved and gives back the task that was entered.
 #[inline]
 pub(crate) fn leave(entered: Entered) -> Arc<dyn TaskCore> {
-    let depth = BASE.replace(entered.base);
-    // Scopes pop themselves, also on unwind; this only guards the stack's shape.
-    SCOPES.with(|s| s.borrow_mut().truncate(depth));
-    CURRENT
-        .with(|c| c.replace(entered.task))
-        .expect("taskio: the current task was entered before it is left")
+    CURRENT.with(|c| {
+        let depth = c.base.replace(entered.base);
+        let mut scopes = c.scopes.borrow_mut();
+        if scopes.len() > depth {
+            // Scopes pop themselves, also on unwind; this only guards the stack's shape.
+            scopes.truncate(depth);
+        }
+        c.task
+            .replace(entered.task)
+            .expect("taskio: the current task was entered before it is left")
+    })
 }
 
 /// Runs `f` with the current task, if code of a taskio task is running on this thread.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<dyn TaskCore>) -> R) -> Option<R> {
     CURRENT
-        .try_with(|c| c.borrow().as_ref().map(f))
+        .try_with(|c| c.task.borrow().as_ref().map(f))
         .ok()
         .flatten()
 }
@@ -73,18 +87,15 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<dyn TaskCore>) -> R) -> Option
 /// first (a cancel from outside is never mistaken for a scope's), then the innermost scope's.
 #[inline]
 pub(crate) fn take_cancel() -> Option<Cancelled> {
-    if let Some(c) = with_current(|t| t.header().take_cancel()).flatten() {
-        return Some(c);
-    }
-    take_scope_cancel()
-}
-
-#[inline]
-fn take_scope_cancel() -> Option<Cancelled> {
-    SCOPES
-        .try_with(|s| {
-            let mut scopes = s.borrow_mut();
-            let base = BASE.get();
+    CURRENT
+        .try_with(|c| {
+            if let Some(task) = c.task.borrow().as_ref()
+                && let Some(cancelled) = task.header().take_cancel()
+            {
+                return Some(cancelled);
+            }
+            let mut scopes = c.scopes.borrow_mut();
+            let base = c.base.get();
             if scopes.len() <= base {
                 return None;
             }
@@ -103,13 +114,13 @@ pub(crate) fn with_frame<R>(frame: Frame, f: impl FnOnce() -> R, back: impl FnOn
     struct Pop<B: FnOnce(Frame)>(Option<B>);
     impl<B: FnOnce(Frame)> Drop for Pop<B> {
         fn drop(&mut self) {
-            let frame = SCOPES.with(|s| s.borrow_mut().pop());
+            let frame = CURRENT.with(|c| c.scopes.borrow_mut().pop());
             if let (Some(back), Some(frame)) = (self.0.take(), frame) {
                 back(frame);
             }
         }
     }
-    SCOPES.with(|s| s.borrow_mut().push(frame));
+    CURRENT.with(|c| c.scopes.borrow_mut().push(frame));
     let _pop = Pop(Some(back));
     f()
 }

@@ -27,12 +27,17 @@ pub(crate) const WAKER_SET: u32 = 1 << 3;
 pub(crate) const DETACHED: u32 = 1 << 4;
 /// A cancel message is stored (saves a lock when delivering plain cancels).
 pub(crate) const HAS_MESSAGE: u32 = 1 << 5;
+/// [`Task::abort`](crate::Task::abort) was called: the body is dropped at its next poll.
+pub(crate) const ABORTED: u32 = 1 << 9;
 const OUTCOME_SHIFT: u32 = 6;
 const OUTCOME_MASK: u32 = 0b11 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_OK: u32 = 0;
 pub(crate) const OUTCOME_FAILED: u32 = 1 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_CANCELLED: u32 = 2 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_PANICKED: u32 = 3 << OUTCOME_SHIFT;
+/// The body's poll returned (or panicked): the outcome is being decided, and a cancel request
+/// that comes now is refused, as one on a done task is.
+pub(crate) const CLOSED: u32 = 1 << 8;
 
 #[derive(Default)]
 struct Wakeup {
@@ -123,29 +128,36 @@ impl Header {
         self.cancelling.load(Ordering::Acquire)
     }
 
-    /// Asks the task to stop at its next cancellation point. Returns `false` when it is done.
+    /// Asks the task to stop at its next cancellation point. Returns `false` when it is done,
+    /// or when its body has already returned ([`Header::close`]): such a request would never be
+    /// seen, so it is not counted.
     pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
-        if self.is_complete() {
+        if self.state.load(Ordering::Acquire) & (COMPLETE | CLOSED) != 0 {
             return false;
         }
         self.cancelling.fetch_add(1, Ordering::AcqRel);
-        let mut flags = CANCEL_PENDING;
-        if let Some(m) = message {
-            self.lock_wakeup().message = Some(m);
-            flags |= HAS_MESSAGE;
-        }
-        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
-        if prev & COMPLETE != 0 {
-            // Completed in between: a request on a finished task counts for nothing.
+        let prev = match message {
+            // The message is stored under the lock together with the flag, and only when the
+            // request is accepted: a refused request must not replace an accepted one's message.
+            Some(m) => {
+                let mut wakeup = self.lock_wakeup();
+                let prev = self
+                    .state
+                    .fetch_or(CANCEL_PENDING | HAS_MESSAGE, Ordering::AcqRel);
+                if prev & (COMPLETE | CLOSED) == 0 {
+                    wakeup.message = Some(m);
+                }
+                prev
+            }
+            None => self.state.fetch_or(CANCEL_PENDING, Ordering::AcqRel),
+        };
+        if prev & (COMPLETE | CLOSED) != 0 {
+            // Closed or completed in between: the request counts for nothing.
             self.cancelling.fetch_sub(1, Ordering::AcqRel);
             return false;
         }
         if prev & WAKER_SET != 0 {
-            // Clone outside the lock: waking may run arbitrary code (a custom executor's waker).
-            let waker = self.lock_wakeup().waker.clone();
-            if let Some(w) = waker {
-                w.wake();
-            }
+            self.wake();
         }
         true
     }
@@ -198,22 +210,62 @@ impl Header {
     }
 
     /// Whether a cancel request waits to be delivered.
+    #[allow(dead_code)] // for the combinators
     pub(crate) fn cancel_pending(&self) -> bool {
         self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0
     }
 
-    /// The first poll (`waker` is `None` for an eager first poll, whose waker goes nowhere), or
-    /// the first scheduled poll after an eager one: marks the task running and stores its waker,
-    /// so `cancel` can wake it. Returns `true` when a cancel request came before the body was
-    /// ever polled, in which case the body must never run.
-    pub(crate) fn begin(&self, waker: Option<&Waker>) -> bool {
-        let mut flags = POLLED;
-        if let Some(w) = waker {
-            self.lock_wakeup().waker = Some(w.clone());
-            flags |= WAKER_SET;
-        }
-        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
+    /// The first poll: marks the task running. Returns `true` when a cancel request came before
+    /// the body was ever polled, in which case the body must never run.
+    pub(crate) fn begin(&self) -> bool {
+        let prev = self.state.fetch_or(POLLED, Ordering::AcqRel);
         prev & POLLED == 0 && prev & CANCEL_PENDING != 0
+    }
+
+    /// The body's poll has returned: from now on cancel requests are refused. Returns the flags
+    /// seen just before, so the caller decides the outcome on them: a request that got in
+    /// before (`CANCEL_PENDING` in the result) still counts, and no later one can.
+    pub(crate) fn close(&self) -> u32 {
+        self.state.fetch_or(CLOSED, Ordering::AcqRel)
+    }
+
+    /// Stores the task's waker the first time its body suspends, so that `cancel` and `abort`
+    /// can wake it. A task that finishes in its first poll never pays for this. A request that
+    /// came while the waker was not yet stored found nobody to wake: the task wakes itself.
+    pub(crate) fn register_waker(&self, waker: &Waker) {
+        self.lock_wakeup().waker = Some(waker.clone());
+        let prev = self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
+        if prev & (CANCEL_PENDING | ABORTED) != 0 {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Whether the task's waker is stored.
+    #[inline]
+    pub(crate) fn waker_set(&self) -> bool {
+        self.state.load(Ordering::Acquire) & WAKER_SET != 0
+    }
+
+    /// Asks for the hard stop: the body is dropped at the task's next poll, which this wakes.
+    pub(crate) fn request_abort(&self) {
+        let prev = self.state.fetch_or(ABORTED, Ordering::AcqRel);
+        if prev & (COMPLETE | ABORTED) == 0 && prev & WAKER_SET != 0 {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        // Clone outside the lock: waking may run arbitrary code (a custom executor's waker).
+        let waker = self.lock_wakeup().waker.clone();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Whether `abort` was called.
+    #[inline]
+    pub(crate) fn aborted(&self) -> bool {
+        self.state.load(Ordering::Acquire) & ABORTED != 0
     }
 
     /// Stores the task's waker without marking it running: a task that waits for a place to
@@ -226,8 +278,10 @@ impl Header {
     /// Marks the task complete with `outcome` bits; returns the flags seen just before.
     pub(crate) fn mark_complete(&self, outcome: u32) -> u32 {
         let prev = self.state.fetch_or(COMPLETE | outcome, Ordering::AcqRel);
-        // Release the task's own waker: nobody needs to wake a finished task.
-        self.lock_wakeup().waker = None;
+        if prev & WAKER_SET != 0 {
+            // Release the task's own waker: nobody needs to wake a finished task.
+            self.lock_wakeup().waker = None;
+        }
         prev
     }
 

@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{Header, POLLED, WAKER_SET};
+use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -223,17 +223,18 @@ impl Builder {
             admission: None,
             stage: Stage::Running { future },
         };
-        let join = if self.eager {
+        // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
+        // the task's future reads (dropping the handle at once takes tokio's cheapest path).
+        if self.eager {
             let mut running = Box::pin(running);
             let mut cx = Context::from_waker(Waker::noop());
-            match running.as_mut().poll_task(&mut cx, false) {
-                Poll::Ready(()) => None,
-                Poll::Pending => Some(handle.spawn(running)),
+            if running.as_mut().poll_task(&mut cx, false).is_pending() {
+                drop(handle.spawn(running));
             }
         } else {
-            Some(handle.spawn(running))
-        };
-        Ok(Task { cell, join })
+            drop(handle.spawn(running));
+        }
+        Ok(Task { cell })
     }
 }
 
@@ -263,6 +264,26 @@ fn new_cell<T: Send + 'static>(
             member,
         )
     })
+}
+
+/// A task and its running future, not scheduled anywhere: the `loom` models poll and drop the
+/// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
+#[cfg(loom)]
+#[track_caller]
+pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
+    let core: Arc<dyn TaskCore> = cell.clone();
+    let running = TaskFuture {
+        core: Some(core),
+        gate: None,
+        admission: None,
+        stage: Stage::Running { future },
+    };
+    (Task { cell }, running)
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
@@ -347,7 +368,11 @@ where
 {
     /// One step of the task. `register` is false for an eager first poll, whose waker goes
     /// nowhere and so must not become the task's waker.
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+    pub(crate) fn poll_task(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Poll<()> {
         let mut this = self.project();
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
@@ -358,8 +383,9 @@ where
             if register {
                 header.park(cx.waker());
             }
-            // A task cancelled while it waits gives its place back and never runs its body.
-            if !header.cancel_pending() {
+            // A task cancelled or aborted while it waits gives its place back and never runs
+            // its body.
+            if !header.cancel_pending() && !header.aborted() {
                 match gate.as_mut().poll(cx) {
                     Poll::Ready(admission) => *this.admission = Some(admission),
                     Poll::Pending => {
@@ -372,12 +398,16 @@ where
         }
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
-        if state & (POLLED | WAKER_SET) != POLLED | WAKER_SET {
-            let waker = if register { Some(cx.waker()) } else { None };
-            if header.begin(waker) {
-                // Cancelled before its first poll: the body never runs.
-                this.stage.set(Stage::Done);
-                let cancelled = header.take_cancel().unwrap_or_default();
+        if state & (POLLED | ABORTED) != POLLED {
+            let abort = state & ABORTED != 0;
+            if abort || header.begin() {
+                // Aborted, or cancelled before its first poll: the body never runs (again).
+                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
+                let cancelled = if abort {
+                    Cancelled::new(Some("aborted"))
+                } else {
+                    header.take_cancel().unwrap_or_default()
+                };
                 complete_dyn::<<F::Output as TaskOutput>::Value>(
                     &*core,
                     label_error(header, Err(cancelled.into())),
@@ -395,21 +425,27 @@ where
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
+                if register && !core.header().waker_set() {
+                    core.header().register_waker(cx.waker());
+                }
                 *this.core = Some(core);
                 return Poll::Pending;
             }
             Ok(Poll::Ready(output)) => {
+                // Close before deciding: a request that got in before the close still counts
+                // (the task ends cancelled, as asyncio's does), and one that comes after is
+                // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
+                let seen = core.header().close();
                 this.stage.set(Stage::Done);
                 match output.into_result() {
-                    // A request that arrived after the body's last cancellation point still
-                    // counts: the task ends cancelled, as asyncio's does.
-                    Ok(_) if core.header().cancel_pending() => {
+                    Ok(_) if seen & CANCEL_PENDING != 0 => {
                         Err(core.header().take_cancel().unwrap_or_default().into())
                     }
                     other => other,
                 }
             }
             Err(payload) => {
+                core.header().close();
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 Err(Error::panicked(panic_message(&*payload)))
             }

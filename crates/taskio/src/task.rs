@@ -22,8 +22,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::task::JoinHandle;
-
 use crate::cell::Cell;
 use crate::error::Result;
 use crate::introspect::TaskInfo;
@@ -162,7 +160,6 @@ impl fmt::Display for TaskState {
 /// ```
 pub struct Task<T> {
     pub(crate) cell: Arc<Cell<T>>,
-    pub(crate) join: Option<JoinHandle<()>>,
 }
 
 impl<T: Send + 'static> Task<T> {
@@ -309,9 +306,7 @@ impl<T: Send + 'static> Task<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        if let Some(join) = &self.join {
-            join.abort();
-        }
+        self.cell.header.request_abort();
     }
 
     /// The outcome, if the task is done; it is taken, so a second call gives `None`.
@@ -349,6 +344,12 @@ impl<T: Send + 'static> Task<T> {
     #[allow(dead_code)] // for the combinators (shield, timeout)
     pub(crate) fn poll_unforwarded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
         self.cell.poll_output(cx)
+    }
+
+    /// Ready when the task is done, without taking its outcome; gives whether it failed (for
+    /// `wait` and `TaskSet`).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        self.cell.poll_ready(cx)
     }
 }
 

@@ -139,8 +139,7 @@ impl TaskGroup {
         match builder.spawn_placed(future, location, placement) {
             Ok(task) => {
                 let core: Arc<dyn TaskCore> = task.cell.clone();
-                let abort = task.join.as_ref().map(|j| j.abort_handle());
-                self.shared.register(key, core, abort);
+                self.shared.register(key, core);
                 Ok(task)
             }
             Err(e) => {

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use slab::Slab;
-use tokio::task::AbortHandle;
 
 use crate::cell::{GroupHook, TaskCore};
 use crate::error::Error;
@@ -50,7 +49,6 @@ pub(crate) enum Refusal {
 struct Child {
     /// `None` while its spawner has not yet registered the spawned task.
     core: Option<Arc<dyn TaskCore>>,
-    abort: Option<AbortHandle>,
     /// Done before its spawner registered it (an eager child that finished at once).
     done: bool,
 }
@@ -138,7 +136,6 @@ impl Shared {
         st.live += 1;
         Ok(st.children.insert(Child {
             core: None,
-            abort: None,
             done: false,
         }))
     }
@@ -158,7 +155,7 @@ impl Shared {
 
     /// Registers the spawned child. If the group aborted meanwhile, the child is cancelled (or
     /// aborted, if the group's future is gone) here, since the abort could not see it.
-    pub(crate) fn register(&self, key: usize, core: Arc<dyn TaskCore>, abort: Option<AbortHandle>) {
+    pub(crate) fn register(&self, key: usize, core: Arc<dyn TaskCore>) {
         let late_cancel = {
             let mut st = lock(&self.state);
             if st.children[key].done {
@@ -170,22 +167,16 @@ impl Shared {
             let child = &mut st.children[key];
             if !dropped && late_cancel.is_none() {
                 child.core = Some(core);
-                child.abort = abort;
                 return;
             }
             child.core = Some(core.clone());
-            child.abort = abort.clone();
             late_cancel
         };
         match late_cancel {
             Some(message) => {
                 core.header().request_cancel(message);
             }
-            None => {
-                if let Some(a) = abort {
-                    a.abort();
-                }
-            }
+            None => core.header().request_abort(),
         }
     }
 }
@@ -302,15 +293,15 @@ impl Shared {
             }
             st.phase = Phase::Dropped;
             st.waker = None;
-            let aborts: Vec<AbortHandle> = st
+            let aborts: Vec<Arc<dyn TaskCore>> = st
                 .children
                 .iter()
-                .filter_map(|(_, c)| c.abort.clone())
+                .filter_map(|(_, c)| c.core.clone())
                 .collect();
             (aborts, std::mem::take(&mut st.errors))
         };
-        for a in aborts {
-            a.abort();
+        for child in aborts {
+            child.header().request_abort();
         }
         for error in errors {
             tracing::error!(
