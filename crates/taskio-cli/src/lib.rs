@@ -2,4 +2,5 @@
 //! fetcher, and the embedded HTTP server both use (exposed for the CLI's tests).
 
 pub mod demo;
+pub mod fetch;
 pub mod server;
