@@ -48,9 +48,10 @@ impl Outcome {
 /// A one-line account of a reqwest error: its kind and its innermost cause.
 ///
 /// ```
-/// let err = taskio::run(async {
-///     // port 9 (discard) on loopback: nothing listens there in a test environment
-///     taskio::Ok(reqwest::get("http://127.0.0.1:9/").await.unwrap_err())
+/// // a port that was free a moment ago: nothing listens there
+/// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// let err = taskio::run(async move {
+///     taskio::Ok(reqwest::get(format!("http://127.0.0.1:{port}/")).await.unwrap_err())
 /// })
 /// .unwrap();
 /// assert!(taskio_cli::fetch::outcome::describe(&err).starts_with("connect"));

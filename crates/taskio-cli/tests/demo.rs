@@ -1,0 +1,86 @@
+//! `taskio demo` as a subprocess: every scenario prints asyncio's lines in asyncio's order
+//! within the time tolerance (ok = true), `--only` runs one, an unknown name is bad usage.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn taskio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taskio"))
+        .args(args)
+        .output()
+        .expect("the taskio binary runs")
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn every_scenario_is_ok() {
+    let out = taskio(&["demo", "--json", "--scale", "0.2"]);
+    let lines = json_lines(&out);
+    let names: Vec<String> = taskio_cli::demo::scenarios()
+        .iter()
+        .map(|s| s.name.to_owned())
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["scenario"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        names
+    );
+    for l in &lines {
+        assert_eq!(l["ok"], true, "{l}");
+        assert_eq!(l["output"], l["expected_output"], "{l}");
+        let expected = l["expected_ms"].as_f64().unwrap();
+        let measured = l["measured_ms"].as_f64().unwrap();
+        assert!(
+            (measured - expected).abs() <= (expected * 0.15).max(10.0),
+            "{l}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn only_runs_one_scenario() {
+    let out = taskio(&[
+        "demo",
+        "--json",
+        "--scale",
+        "0.2",
+        "--only",
+        "cancellable_work",
+    ]);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["scenario"], "003/cancellable_work");
+    assert_eq!(lines[0]["ok"], true, "{}", lines[0]);
+    assert_eq!(
+        lines[0]["output"][2],
+        "Task received cancellation signal! Cleaning up..."
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn the_narrated_demo_shows_both_sides() {
+    let out = taskio(&["demo", "--scale", "0.2", "--only", "001/dashboard"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sequential"), "{text}");
+    assert!(text.contains("asyncio"), "{text}");
+    assert!(text.contains("taskio"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+#[test]
+fn an_unknown_scenario_is_bad_usage() {
+    let out = taskio(&["demo", "--only", "no_such_scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cancellable_work"));
+}
