@@ -9,6 +9,7 @@
 //! | `/get` | httpbin's `/get`: 200 and a JSON body after the API delay |
 //! | `/status/{code}` | that status code, at once |
 //! | `/delay/{ms}` | 200 after `ms` milliseconds |
+//! | `/delay/{ms}/status/{code}` | that status after `ms` milliseconds |
 //! | `/bytes/{n}` | `n` bytes, streamed in 64 KiB chunks |
 //! | `/stats` | `{"in_flight","max_in_flight","total"}`: the concurrency gauge |
 //! | `/stats/reset` | zeroes `max_in_flight` and `total` |
@@ -157,6 +158,7 @@ fn router(state: AppState) -> Router {
         .route("/get", get(httpbin_get))
         .route("/status/{code}", get(status))
         .route("/delay/{ms}", get(delay))
+        .route("/delay/{ms}/status/{code}", get(delay_status))
         .route("/bytes/{n}", get(bytes))
         .route("/stats", get(stats))
         .route("/stats/reset", get(stats_reset))
@@ -201,6 +203,16 @@ async fn delay(State(state): State<AppState>, Path(ms): Path<u64>) -> Response {
     let _counted = Counted::new(&state.gauge);
     tokio::time::sleep(Duration::from_millis(ms)).await;
     (StatusCode::OK, format!("waited {ms} ms\n")).into_response()
+}
+
+async fn delay_status(
+    State(state): State<AppState>,
+    Path((ms, code)): Path<(u64, u16)>,
+) -> Response {
+    let counted = Counted::new(&state.gauge);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    drop(counted);
+    status(State(state), Path(code)).await
 }
 
 async fn bytes(State(state): State<AppState>, Path(n): Path<u64>) -> Response {
