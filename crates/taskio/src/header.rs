@@ -27,6 +27,8 @@ pub(crate) const WAKER_SET: u32 = 1 << 3;
 pub(crate) const DETACHED: u32 = 1 << 4;
 /// A cancel message is stored (saves a lock when delivering plain cancels).
 pub(crate) const HAS_MESSAGE: u32 = 1 << 5;
+/// [`Task::abort`](crate::Task::abort) was called: the body is dropped at its next poll.
+pub(crate) const ABORTED: u32 = 1 << 9;
 const OUTCOME_SHIFT: u32 = 6;
 const OUTCOME_MASK: u32 = 0b11 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_OK: u32 = 0;
@@ -141,11 +143,7 @@ impl Header {
             return false;
         }
         if prev & WAKER_SET != 0 {
-            // Clone outside the lock: waking may run arbitrary code (a custom executor's waker).
-            let waker = self.lock_wakeup().waker.clone();
-            if let Some(w) = waker {
-                w.wake();
-            }
+            self.wake();
         }
         true
     }
@@ -202,25 +200,53 @@ impl Header {
         self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0
     }
 
-    /// The first poll (`waker` is `None` for an eager first poll, whose waker goes nowhere), or
-    /// the first scheduled poll after an eager one: marks the task running and stores its waker,
-    /// so `cancel` can wake it. Returns `true` when a cancel request came before the body was
-    /// ever polled, in which case the body must never run.
-    pub(crate) fn begin(&self, waker: Option<&Waker>) -> bool {
-        let mut flags = POLLED;
-        if let Some(w) = waker {
-            self.lock_wakeup().waker = Some(w.clone());
-            flags |= WAKER_SET;
-        }
-        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
+    /// The first poll: marks the task running. Returns `true` when a cancel request came before
+    /// the body was ever polled, in which case the body must never run.
+    pub(crate) fn begin(&self) -> bool {
+        let prev = self.state.fetch_or(POLLED, Ordering::AcqRel);
         prev & POLLED == 0 && prev & CANCEL_PENDING != 0
+    }
+
+    /// Stores the task's waker the first time its body suspends, so that `cancel` and `abort`
+    /// can wake it. A task that finishes in its first poll never pays for this. A request that
+    /// came while the waker was not yet stored found nobody to wake: the task wakes itself.
+    pub(crate) fn register_waker(&self, waker: &Waker) {
+        self.lock_wakeup().waker = Some(waker.clone());
+        let prev = self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
+        if prev & (CANCEL_PENDING | ABORTED) != 0 {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Whether the task's waker is stored.
+    #[inline]
+    pub(crate) fn waker_set(&self) -> bool {
+        self.state.load(Ordering::Acquire) & WAKER_SET != 0
+    }
+
+    /// Asks for the hard stop: the body is dropped at the task's next poll, which this wakes.
+    pub(crate) fn request_abort(&self) {
+        let prev = self.state.fetch_or(ABORTED, Ordering::AcqRel);
+        if prev & (COMPLETE | ABORTED) == 0 && prev & WAKER_SET != 0 {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        // Clone outside the lock: waking may run arbitrary code (a custom executor's waker).
+        let waker = self.lock_wakeup().waker.clone();
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     /// Marks the task complete with `outcome` bits; returns the flags seen just before.
     pub(crate) fn mark_complete(&self, outcome: u32) -> u32 {
         let prev = self.state.fetch_or(COMPLETE | outcome, Ordering::AcqRel);
-        // Release the task's own waker: nobody needs to wake a finished task.
-        self.lock_wakeup().waker = None;
+        if prev & WAKER_SET != 0 {
+            // Release the task's own waker: nobody needs to wake a finished task.
+            self.lock_wakeup().waker = None;
+        }
         prev
     }
 

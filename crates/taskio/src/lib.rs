@@ -78,6 +78,7 @@ mod output;
 mod registry;
 mod report;
 mod run;
+mod scope;
 mod spawn;
 mod sync;
 mod task;

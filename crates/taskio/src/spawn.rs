@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{Header, POLLED, WAKER_SET};
+use crate::header::{ABORTED, Header, POLLED};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -45,6 +45,7 @@ use crate::task::{Task, TaskId};
 /// .unwrap();
 /// ```
 #[track_caller]
+#[must_use = "the task keeps running when its handle is dropped; `drop(task)` detaches it on purpose"]
 pub fn spawn<F>(future: F) -> Task<<F::Output as TaskOutput>::Value>
 where
     F: Future + Send + 'static,
@@ -158,6 +159,7 @@ impl Builder {
     /// .unwrap();
     /// ```
     #[track_caller]
+    #[must_use = "the task keeps running when its handle is dropped; `drop(task)` detaches it on purpose"]
     pub fn spawn<F>(self, future: F) -> Task<<F::Output as TaskOutput>::Value>
     where
         F: Future + Send + 'static,
@@ -194,17 +196,18 @@ impl Builder {
             core: Some(core),
             stage: Stage::Running { future },
         };
-        let join = if self.eager {
+        // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
+        // the task's future reads (dropping the handle at once takes tokio's cheapest path).
+        if self.eager {
             let mut running = Box::pin(running);
             let mut cx = Context::from_waker(Waker::noop());
-            match running.as_mut().poll_task(&mut cx, false) {
-                Poll::Ready(()) => None,
-                Poll::Pending => Some(handle.spawn(running)),
+            if running.as_mut().poll_task(&mut cx, false).is_pending() {
+                drop(handle.spawn(running));
             }
         } else {
-            Some(handle.spawn(running))
-        };
-        Ok(Task { cell, join })
+            drop(handle.spawn(running));
+        }
+        Ok(Task { cell })
     }
 }
 
@@ -306,12 +309,16 @@ where
         };
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
-        if state & (POLLED | WAKER_SET) != POLLED | WAKER_SET {
-            let waker = if register { Some(cx.waker()) } else { None };
-            if header.begin(waker) {
-                // Cancelled before its first poll: the body never runs.
-                this.stage.set(Stage::Done);
-                let cancelled = header.take_cancel().unwrap_or_default();
+        if state & (POLLED | ABORTED) != POLLED {
+            let abort = state & ABORTED != 0;
+            if abort || header.begin() {
+                // Aborted, or cancelled before its first poll: the body never runs (again).
+                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
+                let cancelled = if abort {
+                    Cancelled::new(Some("aborted"))
+                } else {
+                    header.take_cancel().unwrap_or_default()
+                };
                 complete_dyn::<<F::Output as TaskOutput>::Value>(
                     &*core,
                     label_error(header, Err(cancelled.into())),
@@ -320,15 +327,18 @@ where
             }
         }
 
-        let prev = crate::context::enter(core);
+        let entered = crate::context::enter(core);
         let polled = catch_unwind(AssertUnwindSafe(|| match this.stage.as_mut().project() {
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
         }));
-        let core = crate::context::leave(prev);
+        let core = crate::context::leave(entered);
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
+                if register && !core.header().waker_set() {
+                    core.header().register_waker(cx.waker());
+                }
                 *this.core = Some(core);
                 return Poll::Pending;
             }

@@ -22,8 +22,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::task::JoinHandle;
-
 use crate::cell::Cell;
 use crate::error::Result;
 use crate::introspect::TaskInfo;
@@ -160,10 +158,8 @@ impl fmt::Display for TaskState {
 /// });
 /// assert_eq!(results.unwrap(), (10, 20));
 /// ```
-#[must_use = "a Task keeps running when dropped; drop it explicitly to detach it"]
 pub struct Task<T> {
     pub(crate) cell: Arc<Cell<T>>,
-    pub(crate) join: Option<JoinHandle<()>>,
 }
 
 impl<T: Send + 'static> Task<T> {
@@ -310,9 +306,7 @@ impl<T: Send + 'static> Task<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        if let Some(join) = &self.join {
-            join.abort();
-        }
+        self.cell.header.request_abort();
     }
 
     /// The outcome, if the task is done; it is taken, so a second call gives `None`.

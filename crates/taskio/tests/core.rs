@@ -14,34 +14,8 @@ use tokio::time::Instant;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// Runs an async test body on both runtime flavours.
-macro_rules! both {
-    ($(#[$m:meta])* async fn $name:ident() $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            $(#[$m])*
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() $body
-            $(#[$m])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() $body
-        }
-    };
-}
-
-/// Yields until `cond` holds (for the multi-thread runtime, where other workers make progress).
-/// Bounded by wall-clock time, generously, so that a loaded machine does not fail it.
-async fn until(cond: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if cond() {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("condition never became true");
-}
+mod support;
+use support::{both, until};
 
 both! {
     async fn starts_without_being_awaited() {
@@ -397,14 +371,17 @@ both! {
             });
             child.await
         });
-        until(|| taskio::all_tasks().iter().any(|t| t.name == "lister-child")).await;
+        // Tests run in parallel in one process: find this test's tasks by their parent link.
+        let pid = parent.id();
+        until(|| taskio::all_tasks().iter().any(|t| t.parent == Some(pid))).await;
         let all = taskio::all_tasks();
-        let p = all.iter().find(|t| t.name == "lister-parent").unwrap();
-        let c = all.iter().find(|t| t.name == "lister-child").unwrap();
-        assert_eq!(c.parent, Some(p.id));
+        let p = all.iter().find(|t| t.id == pid).unwrap();
+        let c = all.iter().find(|t| t.parent == Some(pid)).unwrap();
+        assert_eq!((p.name.as_ref(), c.name.as_ref()), ("lister-parent", "lister-child"));
+        let cid = c.id;
         gate.notify_one();
         parent.await.unwrap();
-        assert!(!taskio::all_tasks().iter().any(|t| t.name.starts_with("lister-")));
+        assert!(!taskio::all_tasks().iter().any(|t| t.id == pid || t.id == cid));
     }
 }
 

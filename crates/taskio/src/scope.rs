@@ -1,0 +1,131 @@
+//! Cancel scopes: cancelling one piece of the code that runs inside a task, not the whole task.
+//!
+//! asyncio cancels whole tasks, and its `timeout()` and `TaskGroup` cancel the task that runs
+//! them and then `uncancel()` it. taskio runs inline futures (gather's inputs, a timeout's inner
+//! work, a group's body) in the awaiting task without spawning them, so it needs a finer request:
+//! a [`Scope`] belongs to one inline future; [`Scope::cancel`] marks it, and the next cancellation
+//! point polled inside [`Scope::enter`] returns `Err(Cancelled)`, once, exactly as a task's own
+//! request is delivered. A cancellation point sees the task's request first, then the innermost
+//! scope's, so a cancel from outside is never mistaken for a scope's own.
+//!
+//! The combinator that owns a scope must poll the inner future again after cancelling it: nothing
+//! else wakes code that is suspended elsewhere.
+
+use std::sync::Arc;
+
+use crate::context::{Frame, with_frame};
+
+/// A cancel request for one inline future (crate-private: the combinators' building block).
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    pending: bool,
+    delivered: bool,
+    message: Option<Arc<str>>,
+}
+
+#[allow(dead_code)] // used by the combinators and the task group
+impl Scope {
+    /// Asks the code of this scope to stop at its next cancellation point (polled in [`enter`]).
+    ///
+    /// [`enter`]: Scope::enter
+    pub(crate) fn cancel(&mut self, message: Option<Arc<str>>) {
+        self.pending = true;
+        self.message = message;
+    }
+
+    /// Whether a request waits to be delivered.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.pending
+    }
+
+    /// Whether a cancellation point inside the scope has taken a request.
+    pub(crate) fn was_delivered(&self) -> bool {
+        self.delivered
+    }
+
+    /// Withdraws an undelivered request (a deadline moved away before anyone saw it).
+    pub(crate) fn withdraw(&mut self) {
+        self.pending = false;
+    }
+
+    /// Runs `f` (a poll of the scope's future) with this scope innermost.
+    #[inline]
+    pub(crate) fn enter<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let frame = Frame {
+            pending: self.pending,
+            delivered: false,
+            message: self.message.take(),
+        };
+        with_frame(frame, f, |frame| {
+            self.pending = frame.pending;
+            self.delivered |= frame.delivered;
+            self.message = frame.message;
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    fn poll_in<F: Future>(scope: &mut Scope, fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        let mut cx = Context::from_waker(Waker::noop());
+        scope.enter(|| fut.poll(&mut cx))
+    }
+
+    #[test]
+    fn a_scope_request_is_delivered_once_inside_the_scope_only() {
+        let mut scope = Scope::default();
+        scope.cancel(Some("part".into()));
+        // Outside the scope, nothing is delivered.
+        let mut outside = pin!(crate::checkpoint());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(outside.as_mut().poll(&mut cx).is_pending());
+        // Inside, the first cancellation point takes it, once.
+        let mut first = pin!(crate::checkpoint());
+        match poll_in(&mut scope, first.as_mut()) {
+            Poll::Ready(Err(c)) => assert_eq!(c.message(), Some("part")),
+            other => panic!("expected Cancelled, got {other:?}"),
+        }
+        assert!(scope.was_delivered() && !scope.is_pending());
+        let mut second = pin!(crate::checkpoint());
+        assert!(poll_in(&mut scope, second.as_mut()).is_pending());
+    }
+
+    #[test]
+    fn an_outer_scope_request_reaches_code_in_an_inner_scope() {
+        let mut outer = Scope::default();
+        let mut inner = Scope::default();
+        outer.cancel(None);
+        let mut cp = pin!(crate::checkpoint());
+        let mut cx = Context::from_waker(Waker::noop());
+        let polled = outer.enter(|| inner.enter(|| cp.as_mut().poll(&mut cx)));
+        assert!(matches!(polled, Poll::Ready(Err(_))));
+        assert!(outer.was_delivered() && !inner.was_delivered());
+    }
+
+    #[test]
+    fn an_eager_task_does_not_see_its_spawners_scopes() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut scope = Scope::default();
+            scope.cancel(None);
+            let task = scope.enter(|| {
+                crate::task().eager().spawn(async {
+                    crate::checkpoint().await?;
+                    crate::Ok(1)
+                })
+            });
+            assert!(
+                scope.is_pending(),
+                "the eager child took its spawner's request"
+            );
+            assert_eq!(task.await.unwrap(), 1);
+        });
+    }
+}
