@@ -61,6 +61,13 @@
 //! | `eager_task_factory` | [`Builder::eager`] |
 //! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
+//! | `asyncio.gather(*aws)` | [`gather`], [`gather!`], [`Gather::limit`] |
+//! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
+//! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
+//! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
+//! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
+//! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
 //! | `CancelledError` | [`Cancelled`] |
@@ -68,30 +75,50 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod as_completed;
 mod cancel;
 mod cell;
 mod context;
 mod error;
+mod gather;
+mod gather_macro;
 mod header;
 mod introspect;
 mod output;
+mod ready_queue;
 mod registry;
 mod report;
 mod run;
 mod scope;
+mod shield;
 mod spawn;
 mod sync;
 mod task;
+mod task_set;
 mod time;
+mod timeout;
+mod wait;
 
+pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
+pub use gather::{Gather, GatherSettled, gather, gather_settled};
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
 pub use output::TaskOutput;
 pub use run::{Runner, run};
+pub use shield::{Shield, shield};
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
 pub use task::{Task, TaskId, TaskState};
+pub use task_set::TaskSet;
 pub use time::{Sleep, sleep, sleep_until};
+pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+pub use wait::{Wait, wait};
+
+/// What the macros expand to; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::gather_macro::{Driver, DynChild, MacroChild};
+}
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

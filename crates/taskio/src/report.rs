@@ -24,3 +24,17 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
         "task '{name}' {what} and its error was never retrieved: {error}"
     );
 }
+
+/// A combinator (`what`: "gather", ...) had to drop `error`: it came after the failure the
+/// combinator returns, or after the combinator was cancelled. Cancellations are not reported.
+pub(crate) fn discarded(what: &str, error: &Error) {
+    if error.is_cancelled() {
+        return;
+    }
+    let name = error.task_name().unwrap_or("an inline future");
+    tracing::error!(
+        combinator = what,
+        error = %error,
+        "{what}: {name} also failed after the {what} had stopped, and its error is not returned: {error}"
+    );
+}

@@ -1,0 +1,589 @@
+//! Running many futures at once and collecting their results in input order: asyncio's
+//! `gather(*aws)` ([`gather`]) and `gather(*aws, return_exceptions=True)` ([`gather_settled`]),
+//! with the concurrency limit that asyncio users build by hand from a `Semaphore`
+//! ([`Gather::limit`]). The [`gather!`](crate::gather!) macro covers futures of different types.
+//!
+//! The inputs run inline in the awaiting task, as `futures::future::join_all` runs them: nothing
+//! is spawned. Each input runs in its own cancel scope, so a gather can cancel one input without
+//! cancelling the task that awaits it. Awaiting a gather is a cancellation point: a cancelled
+//! awaiter cancels every input, waits for their cleanup, and gets `Err(Cancelled)`.
+//!
+//! Each input is polled only when it woke (up to 32 inputs, every input is polled on each wake,
+//! which is cheaper for few): gathering a million tasks costs O(1) per completion.
+//!
+//! Deliberate difference from CPython: when one input fails, [`gather`] cancels the others (the
+//! seeds describe this; CPython leaves them running, orphaned) and waits for their cleanup before
+//! it returns the failure.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use crate::context::take_cancel;
+use crate::error::{Cancelled, Error, Result};
+use crate::output::TaskOutput;
+use crate::ready_queue::{Entry, ReadyQueue};
+use crate::scope::Scope;
+
+/// Up to this many inputs, every running input is polled on each wake (no per-input waker).
+const SMALL: usize = 32;
+
+type Value<F> = <<F as Future>::Output as TaskOutput>::Value;
+
+/// Runs every future of `futures` concurrently, inline in the awaiting task, and gives their
+/// values in input order: asyncio's `gather(*aws)`.
+///
+/// The inputs may be any futures whose output is a `Result<T, E>` with `E: Into<taskio::Error>`
+/// (or `()`); a [`Task<T>`](crate::Task) is one. An empty input gives `Ok(vec![])` at once.
+///
+/// The first failure (an error, a panic, or an input that ended cancelled) cancels every other
+/// input (each at its next cancellation point), waits until they have all ended, and is returned.
+/// Failures of the others that come after the first (not their cancellations) are reported
+/// through `tracing`, never silently lost. If the awaiting task is cancelled, every input is
+/// cancelled and awaited, and the gather gives `Err(Cancelled)`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn fetch(url: &str, secs: f64) -> taskio::Result<String> {
+///     taskio::sleep(Duration::from_secs_f64(secs)).await?;
+///     Ok(format!("Response from {url}"))
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let start = tokio::time::Instant::now();
+/// let results = taskio::gather([
+///     fetch("api/users", 1.0),
+///     fetch("api/posts", 2.0),
+///     fetch("api/comments", 0.5),
+/// ])
+/// .await?;
+/// assert_eq!(results[0], "Response from api/users"); // input order
+/// assert_eq!(results[2], "Response from api/comments");
+/// assert_eq!(start.elapsed(), Duration::from_secs(2)); // not 3.5
+/// # taskio::Ok(()) }).unwrap();
+/// ```
+pub fn gather<I>(futures: I) -> Gather<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+    <I::Item as Future>::Output: TaskOutput,
+{
+    Gather {
+        core: Core::new(futures, false),
+    }
+}
+
+/// Runs every future of `futures` concurrently to its end and gives every outcome, value or
+/// error, in input order: asyncio's `gather(*aws, return_exceptions=True)`. No input is cancelled
+/// because another failed.
+///
+/// The outer `Err` comes only when the awaiting task is cancelled: then every input is cancelled
+/// and awaited first.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn fetch_data(id: &str, secs: u64, should_fail: bool) -> taskio::Result<String> {
+///     taskio::sleep(Duration::from_secs(secs)).await?;
+///     if should_fail {
+///         return Err(taskio::Error::msg(format!("Failed to fetch data {id}!")));
+///     }
+///     Ok(format!("Data from {id}"))
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let mixed = taskio::gather_settled([
+///     fetch_data("D", 1, false),
+///     fetch_data("E", 2, true),
+///     fetch_data("F", 3, false),
+/// ])
+/// .await?;
+/// assert_eq!(mixed[0].as_ref().unwrap(), "Data from D");
+/// assert_eq!(mixed[1].as_ref().unwrap_err().to_string(), "Failed to fetch data E!");
+/// assert_eq!(mixed[2].as_ref().unwrap(), "Data from F");
+/// # taskio::Ok(()) }).unwrap();
+/// ```
+pub fn gather_settled<I>(futures: I) -> GatherSettled<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+    <I::Item as Future>::Output: TaskOutput,
+{
+    GatherSettled {
+        core: Core::new(futures, true),
+    }
+}
+
+/// The future of [`gather`]: awaits to `taskio::Result<Vec<T>>`.
+///
+/// ```
+/// # taskio::run(async {
+/// let g: taskio::Gather<_> = taskio::gather(vec![async { taskio::Ok(1) }]);
+/// assert_eq!(g.await?, [1]);
+/// # taskio::Ok(()) }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Gather<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    core: Core<F>,
+}
+
+/// The future of [`gather_settled`]: awaits to `taskio::Result<Vec<taskio::Result<T>>>`.
+///
+/// ```
+/// # taskio::run(async {
+/// let g: taskio::GatherSettled<_> = taskio::gather_settled(vec![async { taskio::Ok(1) }]);
+/// assert_eq!(g.await?[0].as_ref().unwrap(), &1);
+/// # taskio::Ok(()) }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct GatherSettled<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    core: Core<F>,
+}
+
+impl<F: Future> Gather<F>
+where
+    F::Output: TaskOutput,
+{
+    /// Runs at most `n` inputs at a time: the others start (are first polled) as running ones
+    /// end, in input order. Asyncio users build this from a `Semaphore`.
+    ///
+    /// The limit governs inputs that are futures. A [`Task`](crate::Task) runs from the moment
+    /// it is spawned, whatever the limit: to bound concurrency, pass futures, not spawned tasks.
+    /// Inputs not yet started when the gather fails are dropped without being polled (a `Task`
+    /// among them is detached, not cancelled: another reason to pass futures).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let start = tokio::time::Instant::now();
+    /// let pages = taskio::gather((1..=6).map(|page| async move {
+    ///     taskio::sleep(Duration::from_secs(1)).await?;
+    ///     taskio::Ok(page)
+    /// }))
+    /// .limit(2)
+    /// .await?;
+    /// assert_eq!(pages, [1, 2, 3, 4, 5, 6]);
+    /// assert_eq!(start.elapsed(), Duration::from_secs(3)); // 6 jobs, 2 at a time
+    /// # taskio::Ok(()) }).unwrap();
+    /// ```
+    pub fn limit(mut self, n: usize) -> Self {
+        self.core.set_limit(n);
+        self
+    }
+}
+
+impl<F: Future> GatherSettled<F>
+where
+    F::Output: TaskOutput,
+{
+    /// Runs at most `n` inputs at a time; see [`Gather::limit`].
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    ///
+    /// ```
+    /// # taskio::run(async {
+    /// let all = taskio::gather_settled((0..10).map(|i| async move {
+    ///     taskio::checkpoint().await?;
+    ///     if i % 2 == 0 { Ok(i) } else { Err(taskio::Error::msg("odd")) }
+    /// }))
+    /// .limit(3)
+    /// .await?;
+    /// assert_eq!(all.iter().filter(|r| r.is_ok()).count(), 5);
+    /// # taskio::Ok(()) }).unwrap();
+    /// ```
+    pub fn limit(mut self, n: usize) -> Self {
+        self.core.set_limit(n);
+        self
+    }
+}
+
+impl<F: Future> Future for Gather<F>
+where
+    F::Output: TaskOutput,
+{
+    type Output = Result<Vec<Value<F>>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let core = &mut self.get_mut().core;
+        if core.poll_core(cx).is_pending() {
+            return Poll::Pending;
+        }
+        Poll::Ready(core.finish().map(|outcomes| {
+            outcomes
+                .into_iter()
+                .map(|o| match o {
+                    Some(Ok(v)) => v,
+                    _ => unreachable!("taskio: a gather without failure has every value"),
+                })
+                .collect()
+        }))
+    }
+}
+
+impl<F: Future> Future for GatherSettled<F>
+where
+    F::Output: TaskOutput,
+{
+    type Output = Result<Vec<Result<Value<F>>>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let core = &mut self.get_mut().core;
+        if core.poll_core(cx).is_pending() {
+            return Poll::Pending;
+        }
+        Poll::Ready(core.finish().map(|outcomes| {
+            outcomes
+                .into_iter()
+                .map(|o| o.expect("taskio: a settled gather has every outcome"))
+                .collect()
+        }))
+    }
+}
+
+impl<F: Future> fmt::Debug for Gather<F>
+where
+    F::Output: TaskOutput,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.core.debug("Gather", f)
+    }
+}
+
+impl<F: Future> fmt::Debug for GatherSettled<F>
+where
+    F::Output: TaskOutput,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.core.debug("GatherSettled", f)
+    }
+}
+
+enum State<F> {
+    Unstarted(F),
+    Running(Pin<Box<F>>),
+    Ended,
+}
+
+struct Child<F> {
+    state: State<F>,
+    scope: Scope,
+    /// The input's own waker, in the queued mode (more than [`SMALL`] inputs).
+    entry: Option<(Arc<Entry>, Waker)>,
+}
+
+/// What gather and gather_settled share: the inputs, their outcomes, and the rules for starting,
+/// stopping and finishing.
+struct Core<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    children: Vec<Child<F>>,
+    outcomes: Vec<Option<Result<Value<F>>>>,
+    settled: bool,
+    limit: usize,
+    next_start: usize,
+    in_flight: usize,
+    /// Inputs that have not ended (started or not).
+    remaining: usize,
+    /// The first failure (fail-fast gather only).
+    failure: Option<Error>,
+    /// The awaiting task's cancellation, once delivered here.
+    cancelled: Option<Cancelled>,
+    /// A failure or a cancellation was recorded and the inputs are not yet told to stop.
+    stop_due: bool,
+    /// The inputs were told to stop: nothing new starts.
+    stopping: bool,
+    /// `None` in the small mode: every running input is polled on each wake.
+    queue: Option<Arc<ReadyQueue>>,
+    batch: Vec<usize>,
+    finished: bool,
+    #[cfg(test)]
+    polls: usize,
+}
+
+// The inputs are pinned in their own boxes before their first poll; the `Unstarted` ones are
+// only ever moved. So the gather may move freely.
+impl<F: Future> Unpin for Core<F> where F::Output: TaskOutput {}
+
+impl<F: Future> Core<F>
+where
+    F::Output: TaskOutput,
+{
+    fn new(futures: impl IntoIterator<Item = F>, settled: bool) -> Self {
+        let children: Vec<Child<F>> = futures
+            .into_iter()
+            .map(|f| Child {
+                state: State::Unstarted(f),
+                scope: Scope::default(),
+                entry: None,
+            })
+            .collect();
+        let n = children.len();
+        Core {
+            outcomes: (0..n).map(|_| None).collect(),
+            children,
+            settled,
+            limit: usize::MAX,
+            next_start: 0,
+            in_flight: 0,
+            remaining: n,
+            failure: None,
+            cancelled: None,
+            stop_due: false,
+            stopping: false,
+            queue: (n > SMALL).then(ReadyQueue::new),
+            batch: Vec::new(),
+            finished: false,
+            #[cfg(test)]
+            polls: 0,
+        }
+    }
+
+    fn set_limit(&mut self, n: usize) {
+        assert!(n > 0, "taskio: a gather's limit must be at least 1");
+        self.limit = n;
+    }
+
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("len", &self.children.len())
+            .field("in_flight", &self.in_flight)
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+
+    /// Drives the inputs; ready when every input has ended.
+    fn poll_core(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(
+            !self.finished,
+            "taskio: a gather was polled after it completed"
+        );
+        if self.cancelled.is_none()
+            && let Some(c) = take_cancel()
+        {
+            self.cancelled = Some(c);
+            self.stop_due = true;
+        }
+        if let Some(queue) = &self.queue {
+            queue.register(cx.waker());
+        }
+        let mut first = true;
+        loop {
+            // Re-poll the inputs that woke (all running ones in the small mode).
+            match self.queue.clone() {
+                Some(queue) => {
+                    let mut batch = std::mem::take(&mut self.batch);
+                    queue.drain_into(&mut batch);
+                    for &i in &batch {
+                        if let Some((entry, _)) = &self.children[i].entry {
+                            entry.take();
+                        }
+                        self.poll_child(i, cx);
+                    }
+                    batch.clear();
+                    self.batch = batch;
+                }
+                None => {
+                    for i in 0..self.next_start {
+                        self.poll_child(i, cx);
+                    }
+                }
+            }
+            // Start inputs while there is room.
+            if !first || !self.stop_due {
+                while !self.stopping
+                    && self.in_flight < self.limit
+                    && self.next_start < self.children.len()
+                {
+                    let i = self.next_start;
+                    self.next_start += 1;
+                    self.start(i);
+                    self.poll_child(i, cx);
+                }
+            }
+            first = false;
+            if !self.stop_due {
+                break;
+            }
+            self.stop();
+        }
+        if self.remaining == 0 {
+            self.finished = true;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    fn start(&mut self, i: usize) {
+        let child = &mut self.children[i];
+        let State::Unstarted(fut) = std::mem::replace(&mut child.state, State::Ended) else {
+            unreachable!("taskio: a gather input starts once");
+        };
+        child.state = State::Running(Box::pin(fut));
+        if let Some(queue) = &self.queue {
+            child.entry = Some(Entry::new(queue, i));
+        }
+        self.in_flight += 1;
+    }
+
+    /// Polls input `i` in its scope, if it is running, and records its outcome if it ended.
+    fn poll_child(&mut self, i: usize, cx: &mut Context<'_>) {
+        let child = &mut self.children[i];
+        let State::Running(fut) = &mut child.state else {
+            return;
+        };
+        #[cfg(test)]
+        {
+            self.polls += 1;
+        }
+        let polled = match &child.entry {
+            Some((_, waker)) => {
+                let mut own = Context::from_waker(waker);
+                child.scope.enter(|| fut.as_mut().poll(&mut own))
+            }
+            None => child.scope.enter(|| fut.as_mut().poll(cx)),
+        };
+        let Poll::Ready(output) = polled else {
+            return;
+        };
+        child.state = State::Ended;
+        child.entry = None;
+        self.in_flight -= 1;
+        self.remaining -= 1;
+        self.record(i, output.into_result());
+    }
+
+    fn record(&mut self, i: usize, outcome: Result<Value<F>>) {
+        let stopped = self.cancelled.is_some() || self.failure.is_some();
+        match outcome {
+            Err(e) if stopped => {
+                if e.is_failure() {
+                    crate::report::discarded("gather", &e);
+                }
+            }
+            Ok(_) if stopped => {}
+            Err(e) if !self.settled => {
+                self.failure = Some(e);
+                self.stop_due = true;
+            }
+            outcome => self.outcomes[i] = Some(outcome),
+        }
+    }
+
+    /// Cancels every running input (and polls them again: nothing else would wake them), and
+    /// drops the inputs that have not started.
+    fn stop(&mut self) {
+        self.stop_due = false;
+        self.stopping = true;
+        let message = self
+            .cancelled
+            .as_ref()
+            .and_then(|c| c.message().map(Arc::from));
+        let unstarted = self.children.len() - self.next_start;
+        for child in &mut self.children[self.next_start..] {
+            child.state = State::Ended;
+        }
+        self.remaining -= unstarted;
+        self.next_start = self.children.len();
+        for child in &mut self.children {
+            if let State::Running(_) = child.state {
+                child.scope.cancel(message.clone());
+                if let Some((_, waker)) = &child.entry {
+                    waker.wake_by_ref();
+                }
+            }
+        }
+    }
+
+    /// The outcomes, or why there are none; called once, when every input has ended.
+    fn finish(&mut self) -> Result<Vec<Option<Result<Value<F>>>>> {
+        if let Some(cancelled) = self.cancelled.take() {
+            if let Some(failure) = self.failure.take() {
+                crate::report::discarded("gather", &failure);
+            }
+            return Err(cancelled.into());
+        }
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
+        Ok(std::mem::take(&mut self.outcomes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    /// Polls of inputs made by a gather of `n` tasks that finish one by one, run inside a
+    /// spawned task (so tokio's coop budget applies to the gathering task).
+    fn polls_for_gathering(n: u64) -> usize {
+        struct Counted<F: Future>(super::Gather<F>)
+        where
+            F::Output: crate::TaskOutput;
+        impl<F: Future> Future for Counted<F>
+        where
+            F::Output: crate::TaskOutput,
+        {
+            type Output = (usize, usize);
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(usize, usize)> {
+                let this = self.get_mut();
+                Pin::new(&mut this.0)
+                    .poll(cx)
+                    .map(|r| (r.unwrap().len(), this.0.core.polls))
+            }
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            crate::spawn(async move {
+                let tasks: Vec<_> = (0..n)
+                    .map(|i| {
+                        crate::spawn(async move {
+                            crate::sleep(Duration::from_millis(i % 1000 + 1)).await?;
+                            crate::Ok(i)
+                        })
+                    })
+                    .collect();
+                let (len, polls) = Counted(super::gather(tasks)).await;
+                assert_eq!(len as u64, n);
+                crate::Ok(polls)
+            })
+            .await
+            .unwrap()
+        })
+    }
+
+    #[test]
+    fn gathering_tasks_polls_each_about_twice_however_many() {
+        let small = polls_for_gathering(4_000);
+        let large = polls_for_gathering(20_000);
+        // Each task is polled when it starts and when it wakes: 2n.
+        assert!(small <= 2 * 4_000, "{small} polls for 4k tasks");
+        assert!(large <= 2 * 20_000, "{large} polls for 20k tasks");
+        let ratio = large as f64 / small as f64;
+        assert!((4.5..=5.5).contains(&ratio), "ratio {ratio}");
+    }
+}

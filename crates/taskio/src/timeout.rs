@@ -1,0 +1,389 @@
+//! Deadlines on a piece of work: asyncio's `asyncio.timeout(d)`, `asyncio.timeout_at(when)` and
+//! `asyncio.wait_for(aw, d)` ([`timeout`], [`timeout_at`]), and `Timeout.reschedule(when)`
+//! ([`Deadline::reschedule`]).
+//!
+//! At the deadline the inner work is cancelled cooperatively, in its own cancel scope (the task
+//! that runs it is not cancelled): its next cancellation point returns `Err(Cancelled)`, it may
+//! await its cleanup, and the timeout keeps polling it until it ends. Then:
+//!
+//! - it ended in `Err(Cancelled)` after taking the timeout's request: `Err(TimedOut)`
+//!   ([`Error::is_timed_out`](crate::Error::is_timed_out));
+//! - it suppressed the request and returned a value (or another error): that stands;
+//! - the cancellation it ended with came from outside (the task was cancelled): `Err(Cancelled)`,
+//!   never `TimedOut`, even if the deadline has passed too;
+//! - nested timeouts: only the one whose deadline fired reports `TimedOut`; an inner one passes
+//!   the outer one's cancellation through unchanged.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::Instant;
+
+use crate::error::{Result, TimedOut};
+use crate::output::TaskOutput;
+use crate::scope::Scope;
+use crate::sync::{Mutex, lock};
+
+/// Runs `work` with a time limit of `duration`: asyncio's `async with asyncio.timeout(d)` and
+/// `wait_for(aw, d)`. Awaits to `taskio::Result<T>`: the work's outcome, or `Err(e)` with
+/// `e.is_timed_out()` if the deadline fired and the work ended because of it.
+///
+/// The work runs inline in the awaiting task; at the deadline it is cancelled cooperatively (in
+/// its own cancel scope: the task is not cancelled) and awaited. If it suppresses the
+/// cancellation and returns a value, the value stands. A cancel of the task from outside reaches
+/// the work and comes out as `Err(Cancelled)`, never as `TimedOut`; of nested timeouts, only the
+/// one whose deadline fired reports `TimedOut`. For a deadline that can move, see [`Deadline`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let slow = async {
+///     taskio::sleep(Duration::from_secs(10)).await?;
+///     taskio::Ok("done")
+/// };
+/// let err = taskio::timeout(Duration::from_secs(1), slow).await.unwrap_err();
+/// assert!(err.is_timed_out());
+/// assert_eq!(err.to_string(), "timed out after 1s");
+///
+/// let fast = async { taskio::Ok(5) };
+/// assert_eq!(taskio::timeout(Duration::from_secs(1), fast).await.unwrap(), 5);
+/// # });
+/// ```
+pub fn timeout<F>(duration: Duration, work: F) -> Timeout<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    let now = Instant::now();
+    Timeout::new(now, Source::Fixed(now + duration), work)
+}
+
+/// Runs `work` until `deadline`: asyncio's `asyncio.timeout_at(when)`. `deadline` is a
+/// `tokio::time::Instant`, or a [`Deadline`] whose time can be moved while the work runs.
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio::time::Instant;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let deadline = Instant::now() + Duration::from_millis(50);
+/// let r = taskio::timeout_at(deadline, async {
+///     taskio::sleep(Duration::from_secs(1)).await?;
+///     taskio::Ok(())
+/// })
+/// .await;
+/// assert!(r.unwrap_err().is_timed_out());
+/// assert_eq!(Instant::now(), deadline);
+/// # });
+/// ```
+pub fn timeout_at<F>(deadline: impl Into<Deadline>, work: F) -> Timeout<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    let source = match deadline.into().0 {
+        DeadlineInner::Fixed(at) => Source::Fixed(at),
+        DeadlineInner::Shared(shared) => Source::Shared(shared, u64::MAX),
+    };
+    Timeout::new(Instant::now(), source, work)
+}
+
+/// A deadline that can be moved while a [`timeout_at`] waits on it: asyncio's
+/// `Timeout.reschedule(when)`. Clone it, hand one clone to `timeout_at`, and keep the other (or
+/// move it into the work itself) to reschedule. One timeout at a time should wait on a given
+/// `Deadline` (a reschedule wakes the one that polled it last).
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio::time::Instant;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let start = Instant::now();
+/// let deadline = taskio::Deadline::after(Duration::from_secs(1));
+/// let handle = deadline.clone();
+/// let r = taskio::timeout_at(deadline, async move {
+///     taskio::sleep(Duration::from_millis(900)).await?;
+///     // more work turned up: give ourselves another second
+///     handle.reschedule(Instant::now() + Duration::from_secs(1));
+///     taskio::sleep(Duration::from_millis(900)).await?;
+///     taskio::Ok("finished in time")
+/// })
+/// .await;
+/// assert_eq!(r.unwrap(), "finished in time");
+/// assert_eq!(start.elapsed(), Duration::from_millis(1800));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Deadline(DeadlineInner);
+
+#[derive(Clone)]
+enum DeadlineInner {
+    Fixed(Instant),
+    Shared(Arc<Shared>),
+}
+
+struct Shared {
+    state: Mutex<SharedState>,
+}
+
+struct SharedState {
+    when: Option<Instant>,
+    generation: u64,
+    waker: Option<Waker>,
+}
+
+impl Deadline {
+    /// A movable deadline at `when`.
+    ///
+    /// ```
+    /// use tokio::time::Instant;
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let now = Instant::now();
+    /// assert_eq!(taskio::Deadline::at(now).when(), Some(now));
+    /// # });
+    /// ```
+    pub fn at(when: Instant) -> Self {
+        Self::shared(Some(when))
+    }
+
+    /// A movable deadline `duration` from now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio::time::Instant;
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let d = taskio::Deadline::after(Duration::from_secs(2));
+    /// assert_eq!(d.when(), Some(Instant::now() + Duration::from_secs(2)));
+    /// # });
+    /// ```
+    pub fn after(duration: Duration) -> Self {
+        Self::at(Instant::now() + duration)
+    }
+
+    /// A movable deadline that is not set: the timeout waits on it never fires until
+    /// [`reschedule`](Deadline::reschedule) sets it (asyncio's `timeout(None)`).
+    ///
+    /// ```
+    /// assert_eq!(taskio::Deadline::never().when(), None);
+    /// ```
+    pub fn never() -> Self {
+        Self::shared(None)
+    }
+
+    fn shared(when: Option<Instant>) -> Self {
+        Deadline(DeadlineInner::Shared(Arc::new(Shared {
+            state: Mutex::new(SharedState {
+                when,
+                generation: 0,
+                waker: None,
+            }),
+        })))
+    }
+
+    /// The deadline now, `None` if unset: asyncio's `Timeout.when()`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let d = taskio::Deadline::after(Duration::from_secs(1));
+    /// assert!(d.when().is_some());
+    /// # });
+    /// ```
+    pub fn when(&self) -> Option<Instant> {
+        match &self.0 {
+            DeadlineInner::Fixed(at) => Some(*at),
+            DeadlineInner::Shared(s) => lock(&s.state).when,
+        }
+    }
+
+    /// Moves the deadline to `when` (`None`: no deadline), also while a timeout waits on it:
+    /// asyncio's `Timeout.reschedule(when)`. If the old deadline already fired but the work has
+    /// not yet seen the cancellation, the cancellation is withdrawn; once the work has seen it,
+    /// moving the deadline changes nothing.
+    ///
+    /// A deadline made from a plain `Instant` (`Deadline::from(instant)`) is fixed: this does
+    /// nothing to it. Make movable ones with [`Deadline::at`], [`after`](Deadline::after) or
+    /// [`never`](Deadline::never).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio::time::Instant;
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let d = taskio::Deadline::never();
+    /// let later = Instant::now() + Duration::from_secs(5);
+    /// d.reschedule(later);
+    /// assert_eq!(d.when(), Some(later));
+    /// d.reschedule(None);
+    /// assert_eq!(d.when(), None);
+    /// # });
+    /// ```
+    pub fn reschedule(&self, when: impl Into<Option<Instant>>) {
+        let DeadlineInner::Shared(s) = &self.0 else {
+            return;
+        };
+        let waker = {
+            let mut state = lock(&s.state);
+            state.when = when.into();
+            state.generation += 1;
+            state.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl From<Instant> for Deadline {
+    fn from(at: Instant) -> Self {
+        Deadline(DeadlineInner::Fixed(at))
+    }
+}
+
+impl fmt::Debug for Deadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deadline")
+            .field("when", &self.when())
+            .field("movable", &matches!(self.0, DeadlineInner::Shared(_)))
+            .finish()
+    }
+}
+
+enum Source {
+    Fixed(Instant),
+    /// The shared deadline, and the generation this timeout last saw.
+    Shared(Arc<Shared>, u64),
+}
+
+pin_project! {
+    /// The future of [`timeout`] and [`timeout_at`]: awaits to `taskio::Result<T>`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # taskio::run(async {
+    /// let t: taskio::Timeout<_> = taskio::timeout(Duration::from_secs(1), async { taskio::Ok(1) });
+    /// assert_eq!(t.await?, 1);
+    /// # taskio::Ok(()) }).unwrap();
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        work: F,
+        #[pin]
+        timer: tokio::time::Sleep,
+        scope: Scope,
+        source: Source,
+        start: Instant,
+        // The deadline the timer is set to (`None`: no deadline).
+        armed: Option<Instant>,
+        fired: Option<Instant>,
+        // The running task's `cancelling()` count when the work started: a higher count at the
+        // end means a cancel from outside, which is never reported as a timeout (as asyncio).
+        cancelling_at_start: Option<u32>,
+    }
+}
+
+impl<F> Timeout<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    fn new(start: Instant, source: Source, work: F) -> Self {
+        let armed = match &source {
+            Source::Fixed(at) => Some(*at),
+            Source::Shared(s, _) => lock(&s.state).when,
+        };
+        Timeout {
+            work,
+            // An unset deadline still needs a timer value; it is never polled while unset.
+            timer: tokio::time::sleep_until(armed.unwrap_or(start)),
+            scope: Scope::default(),
+            source,
+            start,
+            armed,
+            fired: None,
+            cancelling_at_start: None,
+        }
+    }
+}
+
+impl<F> Future for Timeout<F>
+where
+    F: Future,
+    F::Output: TaskOutput,
+{
+    type Output = Result<<F::Output as TaskOutput>::Value>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if this.cancelling_at_start.is_none() {
+            *this.cancelling_at_start = Some(current_cancelling());
+        }
+        // A moved deadline: re-arm the timer, and withdraw a request nobody has seen yet.
+        if let Source::Shared(shared, seen) = this.source {
+            let mut state = lock(&shared.state);
+            match &state.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => state.waker = Some(cx.waker().clone()),
+            }
+            if *seen != state.generation {
+                *seen = state.generation;
+                if state.when != *this.armed {
+                    *this.armed = state.when;
+                    if let Some(at) = state.when {
+                        this.timer.as_mut().reset(at);
+                    }
+                    if this.fired.is_some() && !this.scope.was_delivered() {
+                        this.scope.withdraw();
+                        *this.fired = None;
+                    }
+                }
+            }
+        }
+        if this.fired.is_none()
+            && let Some(at) = *this.armed
+            && this.timer.as_mut().poll(cx).is_ready()
+        {
+            *this.fired = Some(at);
+            // The work is being cancelled from outside already: let its cleanup run in peace.
+            if current_cancelling() <= this.cancelling_at_start.unwrap_or(0) {
+                this.scope.cancel(None);
+            }
+        }
+        let output = match this.scope.enter(|| this.work.poll(cx)) {
+            Poll::Ready(output) => output,
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(match output.into_result() {
+            Err(e)
+                if e.is_cancelled()
+                    && this.scope.was_delivered()
+                    && current_cancelling() <= this.cancelling_at_start.unwrap_or(0) =>
+            {
+                let fired = this.fired.unwrap_or(*this.start);
+                let after = fired.saturating_duration_since(*this.start);
+                Err(TimedOut::after_duration(after).into())
+            }
+            outcome => outcome,
+        })
+    }
+}
+
+/// The current task's outstanding cancel requests (0 outside a task).
+fn current_cancelling() -> u32 {
+    crate::context::with_current(|t| t.header().cancelling()).unwrap_or(0)
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("deadline", &self.armed)
+            .field("fired", &self.fired.is_some())
+            .finish_non_exhaustive()
+    }
+}
