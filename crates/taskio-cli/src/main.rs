@@ -22,7 +22,7 @@ enum Command {
     /// Run every scenario of the seed documents live, next to what asyncio prints and takes.
     Demo {
         /// Multiply the seeds' durations (1 = the seeds' own seconds).
-        #[arg(long, default_value_t = 0.1)]
+        #[arg(long, default_value_t = 0.2)]
         scale: f64,
         /// One JSON object per scenario per line:
         /// {"scenario","expected_ms","measured_ms","ok","output",...}.

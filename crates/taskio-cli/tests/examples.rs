@@ -23,3 +23,32 @@ fn create_task_fetch_cancel_cancels_fetch_1_and_awaits_fetch_2() {
     assert!(cancelled, "fetch-1 ended cancelled");
     assert!(t0.elapsed() >= Duration::from_millis(200));
 }
+
+#[path = "../examples/gather_httpx.rs"]
+#[allow(dead_code)]
+mod gather_httpx;
+
+#[path = "../examples/as_completed_fetch.rs"]
+#[allow(dead_code)]
+mod as_completed_fetch;
+
+#[test]
+fn gather_httpx_returns_five_statuses_in_about_one_requests_time() {
+    let server = server();
+    let t0 = Instant::now();
+    let statuses = taskio::run(gather_httpx::program(server.url(""))).unwrap();
+    assert_eq!(statuses, [200; 5]);
+    // Five 200 ms requests, concurrently (connection set-up included): well under 2 × 200 ms.
+    assert!(
+        t0.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t0.elapsed()
+    );
+}
+
+#[test]
+fn as_completed_fetch_yields_in_completion_order() {
+    let server = server();
+    let order = taskio::run(as_completed_fetch::program(server.url(""))).unwrap();
+    assert_eq!(order, ["/delay/100", "/delay/200", "/delay/300"]);
+}

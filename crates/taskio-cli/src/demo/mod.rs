@@ -34,11 +34,11 @@ pub struct DemoOptions {
 /// Every scenario, in the seeds' order.
 pub fn scenarios() -> Vec<Scenario> {
     let mut all = Vec::new();
-    all.extend(seed000::core());
-    all.extend(seed001::core());
-    all.extend(seed002::core());
-    all.extend(seed003::core());
-    all.extend(seed004::core());
+    all.extend(seed000::scenarios());
+    all.extend(seed001::scenarios());
+    all.extend(seed002::scenarios());
+    all.extend(seed003::scenarios());
+    all.extend(seed004::scenarios());
     all
 }
 

@@ -2,10 +2,11 @@
 //! asyncio's order, `gather` of A/B/C then D/E/F with `return_exceptions=True`, and a task
 //! cancelled mid-sleep whose cleanup runs before its caller confirms the cancellation.
 
+use super::py::{self, PyException};
 use super::scenario::{Ctx, Program, Scenario};
 
-/// The seed's scenarios that need only taskio's core, in the seed's order.
-pub fn core() -> Vec<Scenario> {
+/// The seed's scenarios, in the seed's order.
+pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
             name: "003/create_task_named",
@@ -21,6 +22,16 @@ pub fn core() -> Vec<Scenario> {
             ],
             seconds: 2.0,
             run: create_task_named,
+        },
+        Scenario {
+            name: "003/gather_return_exceptions",
+            title: "gather A/B/C (3 s), then D/E/F with E failing and return_exceptions=True (3 s)",
+            asyncio: &[
+                "All successful: ['Data from A', 'Data from B', 'Data from C']",
+                "With exceptions handled: ['Data from D', RuntimeError('Failed to fetch data E!'), 'Data from F']",
+            ],
+            seconds: 6.0,
+            run: gather_return_exceptions,
         },
         Scenario {
             name: "003/cancellable_work",
@@ -70,6 +81,52 @@ fn create_task_named(ctx: Ctx) -> Program {
         let result1 = task1.await?;
         let result2 = task2.await?;
         ctx.print(format!("Results: {result1}, {result2}"));
+        Ok(())
+    })
+}
+
+async fn fetch_data(
+    ctx: Ctx,
+    id: &'static str,
+    delay: f64,
+    should_fail: bool,
+) -> taskio::Result<String> {
+    taskio::sleep(ctx.secs(delay)).await?;
+    if should_fail {
+        return Err(PyException::new("RuntimeError", format!("Failed to fetch data {id}!")).into());
+    }
+    Ok(format!("Data from {id}"))
+}
+
+fn gather_return_exceptions(ctx: Ctx) -> Program {
+    Box::pin(async move {
+        // Run three tasks concurrently
+        let results = taskio::gather([
+            fetch_data(ctx.clone(), "A", 3.0, false),
+            fetch_data(ctx.clone(), "B", 1.0, false),
+            fetch_data(ctx.clone(), "C", 2.0, false),
+        ])
+        .await?;
+        ctx.print(format!(
+            "All successful: {}",
+            py::list(results.iter().map(|r| py::str_repr(r)))
+        ));
+
+        // Demonstrate error handling with gather_settled (return_exceptions=True)
+        let mixed_results = taskio::gather_settled([
+            fetch_data(ctx.clone(), "D", 1.0, false),
+            fetch_data(ctx.clone(), "E", 2.0, true),
+            fetch_data(ctx.clone(), "F", 3.0, false),
+        ])
+        .await?;
+        ctx.print(format!(
+            "With exceptions handled: {}",
+            py::list(
+                mixed_results
+                    .iter()
+                    .map(|r| py::outcome_repr(r, |s: &String| py::str_repr(s)))
+            )
+        ));
         Ok(())
     })
 }
