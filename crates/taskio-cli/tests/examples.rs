@@ -52,3 +52,32 @@ fn as_completed_fetch_yields_in_completion_order() {
     let order = taskio::run(as_completed_fetch::program(server.url(""))).unwrap();
     assert_eq!(order, ["/delay/100", "/delay/200", "/delay/300"]);
 }
+
+#[path = "../examples/task_group_fetch_and_save.rs"]
+#[allow(dead_code)]
+mod task_group_fetch_and_save;
+
+#[test]
+fn task_group_collects_all_or_cancels_the_rest_on_a_failure() {
+    let server = server();
+    let all = taskio::run(task_group_fetch_and_save::program(
+        server.url(""),
+        vec!["/get"; 5],
+    ));
+    assert_eq!(all.unwrap(), 5);
+    let t0 = Instant::now();
+    let failed = taskio::run(task_group_fetch_and_save::program(
+        server.url(""),
+        vec!["/get", "/delay/100/status/500", "/get"],
+    ))
+    .unwrap_err();
+    // The failure came at 100 ms; the 200 ms requests were cancelled, not awaited to the end.
+    assert!(
+        t0.elapsed() < Duration::from_millis(190),
+        "{:?}",
+        t0.elapsed()
+    );
+    let errors = failed.group_errors().expect("a group error");
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].to_string().contains("HTTP 500"), "{}", errors[0]);
+}

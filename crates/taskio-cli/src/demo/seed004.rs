@@ -3,7 +3,11 @@
 //! whose one failure cancels the rest (with the live task tree printed while it runs).
 //! httpbin.org is the embedded server's `/get` (200 ms, scaled).
 
-use super::py;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::http::Http;
+use super::py::{self, PyException};
 use super::scenario::{Ctx, Program, Scenario};
 
 /// The seed's scenarios, in the seed's order.
@@ -29,6 +33,17 @@ pub fn scenarios() -> Vec<Scenario> {
             asyncio: &["Done: 200 (fast)", "Done: 200 (medium)", "Done: 200 (slow)"],
             seconds: 0.3,
             run: as_completed,
+        },
+        Scenario {
+            name: "004/task_group",
+            title: "TaskGroup: all five saved; then one failure cancels the other four",
+            asyncio: &[
+                "Collected: 5",
+                "TaskGroup failed: 1 error: broken: HTTP 500",
+                "saved: 0, cancelled: 4",
+            ],
+            seconds: 0.3,
+            run: task_group,
         },
     ]
 }
@@ -96,6 +111,114 @@ fn as_completed(ctx: Ctx) -> Program {
         while let Some((index, result)) = completed.next().await {
             ctx.print(format!("Done: {} ({})", result?, urls[index].0));
         }
+        Ok(())
+    })
+}
+
+/// The seed's `fetch_and_save(url, results)`: a non-2xx status raises; a cancellation is
+/// counted, then re-raised.
+async fn fetch_and_save(
+    http: Http,
+    name: &'static str,
+    path: String,
+    results: Arc<std::sync::Mutex<Vec<u16>>>,
+    cancelled: Arc<AtomicUsize>,
+) -> taskio::Result<()> {
+    match http.fetch(&path).await {
+        Ok(status) if status < 400 => {
+            results
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(status);
+            Ok(())
+        }
+        Ok(status) => {
+            Err(PyException::new("HTTPStatusError", format!("{name}: HTTP {status}")).into())
+        }
+        Err(e) => {
+            if e.is_cancelled() {
+                cancelled.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn task_group(ctx: Ctx) -> Program {
+    Box::pin(async move {
+        let http = ctx.http().clone();
+        let cancelled = Arc::new(AtomicUsize::new(0));
+
+        // All five succeed: the group returns when every child is done.
+        let results = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (h, r, c) = (http.clone(), results.clone(), cancelled.clone());
+        taskio::task_group(move |tg| async move {
+            for i in 1..=5 {
+                drop(tg.spawn_with(
+                    taskio::task().name(format!("fetch_and_save-{i}")),
+                    fetch_and_save(h.clone(), "get", "/get".into(), r.clone(), c.clone()),
+                )?);
+            }
+            taskio::Ok(())
+        })
+        .await?;
+        // Reach here only when ALL tasks complete
+        let collected = results.lock().map(|r| r.len()).unwrap_or(0);
+        ctx.print(format!("Collected: {collected}"));
+
+        // One child fails after 0.1 s: the four others (0.2 s) are cancelled, and awaited.
+        let results = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (h, r, c, note) = (
+            http.clone(),
+            results.clone(),
+            cancelled.clone(),
+            ctx.clone(),
+        );
+        let broken = format!("/delay/{}/status/500", ctx.secs(0.1).as_millis());
+        let outcome = taskio::task_group(move |tg| async move {
+            for i in 1..=4 {
+                drop(tg.spawn_with(
+                    taskio::task().name(format!("fetch_and_save-{i}")),
+                    fetch_and_save(h.clone(), "get", "/get".into(), r.clone(), c.clone()),
+                )?);
+            }
+            drop(tg.spawn_with(
+                taskio::task().name("fetch_and_save-broken"),
+                fetch_and_save(h.clone(), "broken", broken, r.clone(), c.clone()),
+            )?);
+            taskio::sleep(note.secs(0.05)).await?;
+            note.note(format!(
+                "taskio::tree() while the group runs:\n{}",
+                taskio::tree()
+            ));
+            taskio::Ok(())
+        })
+        .await;
+        match outcome {
+            Ok(()) => ctx.print("Collected: all (no failure?)"),
+            Err(e) => {
+                let errors: Vec<String> = e
+                    .group_errors()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| {
+                        e.downcast_ref::<PyException>()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    })
+                    .collect();
+                ctx.print(format!(
+                    "TaskGroup failed: {} error{}: {}",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" },
+                    errors.join("; ")
+                ));
+            }
+        }
+        let saved = results.lock().map(|r| r.len()).unwrap_or(0);
+        ctx.print(format!(
+            "saved: {saved}, cancelled: {}",
+            cancelled.load(Ordering::SeqCst)
+        ));
         Ok(())
     })
 }
