@@ -21,6 +21,11 @@ pub use scenario::{Scenario, tolerance};
 use scenario::{Ctx, ms, within};
 
 /// The options of `taskio demo`.
+///
+/// ```
+/// let options = taskio_cli::demo::DemoOptions { scale: 0.2, json: true, only: None };
+/// assert!(!options.only.is_some());
+/// ```
 #[derive(Clone, Debug)]
 pub struct DemoOptions {
     /// Multiplies every duration of the seeds.
@@ -32,6 +37,12 @@ pub struct DemoOptions {
 }
 
 /// Every scenario, in the seeds' order.
+///
+/// ```
+/// let all = taskio_cli::demo::scenarios();
+/// assert_eq!(all[0].name, "000/create_task");
+/// assert!(all.iter().any(|s| s.name == "003/cancellable_work"));
+/// ```
 pub fn scenarios() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(seed000::scenarios());
@@ -42,7 +53,21 @@ pub fn scenarios() -> Vec<Scenario> {
     all
 }
 
-/// The result of one scenario.
+/// The result of one scenario: one line of `taskio demo --json`.
+///
+/// ```
+/// let report = taskio_cli::demo::Report {
+///     scenario: "002/create_task".into(),
+///     expected_ms: 40.0,
+///     measured_ms: 41.2,
+///     ok: true,
+///     output: vec!["done 1".into(), "done 2".into()],
+///     expected_output: vec!["done 1".into(), "done 2".into()],
+///     timings: vec![],
+///     error: None,
+/// };
+/// assert!(serde_json::to_string(&report).unwrap().starts_with(r#"{"scenario":"002/create_task""#));
+/// ```
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
     /// Its name.
@@ -65,6 +90,14 @@ pub struct Report {
 
 /// Runs the demo; returns whether every scenario was ok. Errors are setup failures (the
 /// server, an unknown `--only`).
+///
+/// ```
+/// use taskio_cli::demo::{DemoOptions, run};
+/// // Order of output is exact; the time may be off on a busy machine, so `ok` is not asserted.
+/// let finished = run(DemoOptions { scale: 0.2, json: true, only: Some("002/create_task".into()) });
+/// assert!(finished.is_ok());
+/// assert!(run(DemoOptions { scale: 0.2, json: true, only: Some("nope".into()) }).is_err());
+/// ```
 pub fn run(options: DemoOptions) -> Result<bool, String> {
     let mut chosen = scenarios();
     if let Some(only) = &options.only {

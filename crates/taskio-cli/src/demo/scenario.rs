@@ -18,6 +18,12 @@ pub type Program = Pin<Box<dyn Future<Output = taskio::Result<()>> + Send>>;
 
 /// A seed's program, what asyncio prints for it, and how long asyncio takes (in the seed's
 /// own seconds, before `--scale`).
+///
+/// ```
+/// let s = taskio_cli::demo::scenarios().into_iter().find(|s| s.name == "003/create_task_named").unwrap();
+/// assert_eq!(s.seconds, 2.0);
+/// assert_eq!(s.asyncio.last(), Some(&"Results: 10, 20"));
+/// ```
 #[derive(Clone, Copy)]
 pub struct Scenario {
     /// `seed/name`, e.g. `003/cancellable_work`: what `--only` takes.
@@ -45,6 +51,13 @@ pub struct Timing {
 
 /// The tolerance on a measured time: 15% of the expected time, but never less than 10 ms (timer
 /// granularity and scheduling jitter on a busy machine; only small `--scale`s reach the floor).
+///
+/// ```
+/// use std::time::Duration;
+/// use taskio_cli::demo::tolerance;
+/// assert_eq!(tolerance(Duration::from_secs(2)), Duration::from_millis(300));
+/// assert_eq!(tolerance(Duration::from_millis(20)), Duration::from_millis(10));
+/// ```
 pub fn tolerance(expected: Duration) -> Duration {
     expected.mul_f64(0.15).max(Duration::from_millis(10))
 }

@@ -3,7 +3,12 @@
 
 use taskio::CancellableExt;
 
-/// How much of a body was read.
+/// How much of a body was read: see [`read_bounded`].
+///
+/// ```
+/// let read = taskio_cli::fetch::body::BodyRead { bytes: 10, cut: false };
+/// assert!(!read.cut);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BodyRead {
     /// Bytes read (at most the limit).
@@ -13,6 +18,11 @@ pub struct BodyRead {
 }
 
 /// Why a body could not be read to its end or to the limit.
+///
+/// ```
+/// let e = taskio_cli::fetch::body::BodyError::Cancelled;
+/// assert!(matches!(e, taskio_cli::fetch::body::BodyError::Cancelled));
+/// ```
 #[derive(Debug)]
 pub enum BodyError {
     /// The task was cancelled while reading.

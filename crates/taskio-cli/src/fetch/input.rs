@@ -6,7 +6,12 @@ use std::path::Path;
 
 use reqwest::Url;
 
-/// One URL to fetch, or a line that could not be one.
+/// One URL to fetch, or a line that could not be one: see [`read`] and [`parse_lines`].
+///
+/// ```
+/// let e = &taskio_cli::fetch::input::parse_lines("list", "http://a.test/")[0];
+/// assert_eq!((e.source.as_str(), e.text.as_str()), ("list:1", "http://a.test/"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Where it came from: `argument 2`, `urls.txt:7`.

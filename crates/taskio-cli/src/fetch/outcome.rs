@@ -3,6 +3,13 @@
 //! cancellation by fail-fast).
 
 /// The outcome of one URL, as printed and as one `--json` line.
+///
+/// ```
+/// let o = taskio_cli::fetch::outcome::Outcome::failed("urls.txt:2", "http://a.test/", 12.5, "HTTP 404 Not Found");
+/// let json = serde_json::to_value(&o).unwrap();
+/// assert_eq!(json["source"], "urls.txt:2");
+/// assert_eq!(json["ok"], false);
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Outcome {
     /// Where the URL came from: `argument 2`, `urls.txt:7`.

@@ -37,7 +37,11 @@ impl Reporter {
         Reporter { json, bar }
     }
 
-    /// Shows how many requests are in flight next to the bar.
+    /// Shows how many requests are in flight next to the bar (no bar: nothing).
+    ///
+    /// ```
+    /// taskio_cli::fetch::report::Reporter::new(3, false).in_flight(2);
+    /// ```
     pub fn in_flight(&self, n: usize) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{n} in flight"));
@@ -45,6 +49,11 @@ impl Reporter {
     }
 
     /// Prints one URL's outcome, as it completes.
+    ///
+    /// ```
+    /// use taskio_cli::fetch::{outcome::Outcome, report::Reporter};
+    /// Reporter::new(1, true).outcome(&Outcome::failed("argument 1", "x", 0.0, "invalid URL"));
+    /// ```
     pub fn outcome(&self, o: &Outcome) {
         let text = if self.json {
             serde_json::to_string(o).unwrap_or_default()
@@ -61,6 +70,12 @@ impl Reporter {
     }
 
     /// Ends the bar and prints the summary: the table, or the JSON summary line.
+    ///
+    /// ```
+    /// use taskio_cli::fetch::{outcome::Outcome, report::Reporter};
+    /// let outcomes = [Outcome::failed("argument 1", "x", 0.0, "invalid URL")];
+    /// Reporter::new(1, false).finish(&outcomes, std::time::Duration::from_millis(3));
+    /// ```
     pub fn finish(&self, outcomes: &[Outcome], wall: Duration) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
@@ -75,7 +90,13 @@ impl Reporter {
     }
 }
 
-/// The totals of a run.
+/// The totals of a run: see [`Summary::of`].
+///
+/// ```
+/// let s = taskio_cli::fetch::report::Summary::of(&[], std::time::Duration::ZERO);
+/// assert_eq!((s.urls, s.ok, s.failed, s.bytes), (0, 0, 0, 0));
+/// assert!(s.slowest.is_none());
+/// ```
 #[derive(Debug, serde::Serialize)]
 pub struct Summary {
     /// URLs (and invalid lines).
@@ -93,6 +114,12 @@ pub struct Summary {
 }
 
 /// The slowest request of a run.
+///
+/// ```
+/// use taskio_cli::fetch::{outcome::Outcome, report::Summary};
+/// let o = [Outcome::failed("a", "http://a.test/", 30.0, "HTTP 500")];
+/// assert_eq!(Summary::of(&o, std::time::Duration::ZERO).slowest.unwrap().ms, 30.0);
+/// ```
 #[derive(Debug, serde::Serialize)]
 pub struct Slowest {
     /// Its URL.

@@ -10,7 +10,17 @@ use taskio::CancellableExt;
 use super::body::{BodyError, read_bounded};
 use super::outcome::{Outcome, describe};
 
-/// What one request needs.
+/// What one request needs: see [`fetch`].
+///
+/// ```
+/// let req = taskio_cli::fetch::request::Request {
+///     source: "argument 1".into(),
+///     url: "https://example.test/".parse().unwrap(),
+///     timeout: std::time::Duration::from_secs(30),
+///     max_bytes: 10 << 20,
+/// };
+/// assert_eq!(req.url.scheme(), "https");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Request {
     /// Where the URL came from.
