@@ -79,6 +79,10 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(loom)]
+#[doc(hidden)]
+#[path = "loom_surface.rs"]
+pub mod __loom;
 mod as_completed;
 mod cancel;
 mod cell;

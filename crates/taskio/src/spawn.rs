@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{ABORTED, Header, POLLED};
+use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -266,6 +266,26 @@ fn new_cell<T: Send + 'static>(
     })
 }
 
+/// A task and its running future, not scheduled anywhere: the `loom` models poll and drop the
+/// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
+#[cfg(loom)]
+#[track_caller]
+pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
+    let core: Arc<dyn TaskCore> = cell.clone();
+    let running = TaskFuture {
+        core: Some(core),
+        gate: None,
+        admission: None,
+        stage: Stage::Running { future },
+    };
+    (Task { cell }, running)
+}
+
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
 ///
 /// ```
@@ -348,7 +368,11 @@ where
 {
     /// One step of the task. `register` is false for an eager first poll, whose waker goes
     /// nowhere and so must not become the task's waker.
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+    pub(crate) fn poll_task(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Poll<()> {
         let mut this = self.project();
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
@@ -408,17 +432,20 @@ where
                 return Poll::Pending;
             }
             Ok(Poll::Ready(output)) => {
+                // Close before deciding: a request that got in before the close still counts
+                // (the task ends cancelled, as asyncio's does), and one that comes after is
+                // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
+                let seen = core.header().close();
                 this.stage.set(Stage::Done);
                 match output.into_result() {
-                    // A request that arrived after the body's last cancellation point still
-                    // counts: the task ends cancelled, as asyncio's does.
-                    Ok(_) if core.header().cancel_pending() => {
+                    Ok(_) if seen & CANCEL_PENDING != 0 => {
                         Err(core.header().take_cancel().unwrap_or_default().into())
                     }
                     other => other,
                 }
             }
             Err(payload) => {
+                core.header().close();
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 Err(Error::panicked(panic_message(&*payload)))
             }
