@@ -303,3 +303,59 @@ mod reqwest {
         serde_json::from_str(&body).expect("JSON stats")
     }
 }
+
+#[test]
+fn ctrl_c_cancels_the_requests_in_flight_and_still_reports() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let slow = server.url("/delay/5000");
+    let t0 = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_taskio"))
+        .args(["fetch", "--json", "--limit", "2", &slow, &slow, &slow])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until both requests are in flight on the server, then interrupt.
+    let in_flight = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        reqwest::blocking_get_json(&server.url("/stats"))["in_flight"] == 2
+    });
+    assert!(in_flight, "the two requests never reached the server");
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        t0.elapsed() < Duration::from_secs(4),
+        "not interrupted: {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let errors: Vec<&str> = lines[..3]
+        .iter()
+        .map(|r| r["error"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|e| **e == "cancelled: interrupted (Ctrl-C)")
+            .count(),
+        2,
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|e| **e == "not started: interrupted (Ctrl-C)")
+            .count(),
+        1,
+        "{errors:?}"
+    );
+    assert_eq!(lines[3]["summary"]["failed"], 3);
+}

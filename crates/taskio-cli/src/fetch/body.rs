@@ -20,13 +20,13 @@ pub struct BodyRead {
 /// Why a body could not be read to its end or to the limit.
 ///
 /// ```
-/// let e = taskio_cli::fetch::body::BodyError::Cancelled;
-/// assert!(matches!(e, taskio_cli::fetch::body::BodyError::Cancelled));
+/// let e = taskio_cli::fetch::body::BodyError::Cancelled(taskio::Cancelled::new(Some("stop")));
+/// assert!(matches!(e, taskio_cli::fetch::body::BodyError::Cancelled(_)));
 /// ```
 #[derive(Debug)]
 pub enum BodyError {
-    /// The task was cancelled while reading.
-    Cancelled,
+    /// The task was cancelled while reading (with the reason given to `cancel_with`).
+    Cancelled(taskio::Cancelled),
     /// The transfer failed (or timed out).
     Http(reqwest::Error),
 }
@@ -55,7 +55,7 @@ pub async fn read_bounded(
             .chunk()
             .cancellable()
             .await
-            .map_err(|_| BodyError::Cancelled)?
+            .map_err(BodyError::Cancelled)?
             .map_err(BodyError::Http)?;
         match chunk {
             None => return Ok(BodyRead { bytes, cut: false }),

@@ -2,7 +2,9 @@
 //! `--limit` are in flight; results are printed as they complete. Fail-fast (the default) is
 //! asyncio's `gather` without `return_exceptions`: the first failure cancels the requests in
 //! flight (cooperatively: each drops its connection at its next await) and starts no more.
-//! `--settled` is `return_exceptions=True`: every URL runs and is reported.
+//! `--settled` is `return_exceptions=True`: every URL runs and is reported. Ctrl-C cancels the
+//! requests in flight (`cancel_with("interrupted (Ctrl-C)")`), starts no more, and still prints
+//! the summary.
 
 pub mod body;
 pub mod input;
@@ -140,9 +142,12 @@ async fn fetch_all(
     // Each task says which one it is on `done` as its last act; the loop then awaits it.
     let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel::<usize>();
     let mut running: HashMap<usize, taskio::Task<Outcome>> = HashMap::new();
-    let mut stopping = false;
+    // Why no more requests start, once one failed (fail-fast) or Ctrl-C came.
+    let mut stopped: Option<&'static str> = None;
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
-        while !stopping && running.len() < options.limit {
+        while stopped.is_none() && running.len() < options.limit {
             let Some((i, req)) = queue.pop_front() else {
                 break;
             };
@@ -161,18 +166,29 @@ async fn fetch_all(
         if running.is_empty() {
             break;
         }
-        let Some(i) = done.recv().cancellable().await? else {
-            unreachable!("the loop holds a sender");
+        let i = tokio::select! {
+            i = done.recv().cancellable() => match i? {
+                Some(i) => i,
+                None => unreachable!("the loop holds a sender"),
+            },
+            _ = &mut interrupted, if stopped != Some(INTERRUPTED) => {
+                // Ctrl-C: cancel what runs, start nothing more, report what was done.
+                stopped = Some(INTERRUPTED);
+                for task in running.values() {
+                    task.cancel_with(INTERRUPTED);
+                }
+                continue;
+            }
         };
         let Some(task) = running.remove(&i) else {
             continue;
         };
         let outcome = task.await?;
         reporter.outcome(&outcome);
-        if !outcome.ok && !options.settled && !stopping {
-            stopping = true;
+        if !outcome.ok && !options.settled && stopped.is_none() {
+            stopped = Some(FAIL_FAST);
             for task in running.values() {
-                task.cancel();
+                task.cancel_with(FAIL_FAST);
             }
         }
         outcomes[i] = Some(outcome);
@@ -182,13 +198,19 @@ async fn fetch_all(
             &req.source,
             req.url.as_str(),
             0.0,
-            "not started: another URL failed (fail-fast; --settled runs every URL)",
+            format!("not started: {}", stopped.unwrap_or(FAIL_FAST)),
         );
         reporter.outcome(&o);
         outcomes[i] = Some(o);
     }
     Ok(outcomes.into_iter().flatten().collect())
 }
+
+/// Why requests in flight are cancelled on the first failure (without `--settled`).
+const FAIL_FAST: &str = "another URL failed (fail-fast; --settled runs every URL)";
+
+/// Why requests in flight are cancelled on Ctrl-C.
+const INTERRUPTED: &str = "interrupted (Ctrl-C)";
 
 /// Parses a duration: `500ms`, `2s`, `1.5` (seconds), `1m`.
 ///

@@ -60,7 +60,7 @@ pub async fn fetch(client: reqwest::Client, req: Request) -> Outcome {
         .cancellable()
         .await;
     let response = match sent {
-        Err(_) => return Outcome::failed(&req.source, req.url.as_str(), ms(t0), CANCELLED),
+        Err(c) => return Outcome::failed(&req.source, req.url.as_str(), ms(t0), cancelled(&c)),
         Ok(Err(e)) => {
             return Outcome::failed(
                 &req.source,
@@ -76,7 +76,7 @@ pub async fn fetch(client: reqwest::Client, req: Request) -> Outcome {
     let mut outcome = Outcome::failed(&req.source, req.url.as_str(), ms(t0), "");
     outcome.status = Some(status.as_u16());
     match body {
-        Err(BodyError::Cancelled) => outcome.error = Some(CANCELLED.into()),
+        Err(BodyError::Cancelled(c)) => outcome.error = Some(cancelled(&c)),
         Err(BodyError::Http(e)) => outcome.error = Some(timeout_aware(&e, req.timeout)),
         Ok(read) => {
             outcome.bytes = read.bytes;
@@ -106,5 +106,10 @@ fn timeout_aware(e: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-/// The error of a request cancelled by fail-fast.
-const CANCELLED: &str = "cancelled: another URL failed (fail-fast; --settled runs every URL)";
+/// The error of a cancelled request, with the reason given to `cancel_with`.
+fn cancelled(c: &taskio::Cancelled) -> String {
+    match c.message() {
+        Some(why) => format!("cancelled: {why}"),
+        None => "cancelled".to_owned(),
+    }
+}
