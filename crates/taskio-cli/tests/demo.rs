@@ -106,3 +106,15 @@ fn an_unknown_scenario_is_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cancellable_work"));
 }
+
+#[test]
+fn an_ambiguous_short_name_is_bad_usage() {
+    // 000/create_task and 002/create_task
+    let out = taskio(&["demo", "--only", "create_task"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("000/create_task") && stderr.contains("002/create_task"),
+        "{stderr}"
+    );
+}

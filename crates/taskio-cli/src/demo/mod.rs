@@ -101,14 +101,7 @@ pub struct Report {
 pub fn run(options: DemoOptions) -> Result<bool, String> {
     let mut chosen = scenarios();
     if let Some(only) = &options.only {
-        chosen.retain(|s| s.name == only || s.name.ends_with(&format!("/{only}")));
-        if chosen.is_empty() {
-            let names: Vec<_> = scenarios().iter().map(|s| s.name).collect();
-            return Err(format!(
-                "no scenario named '{only}'; the scenarios are: {}",
-                names.join(", ")
-            ));
-        }
+        chosen = choose(chosen, only)?;
     }
     if !(options.scale > 0.0 && options.scale.is_finite()) {
         return Err(format!("--scale must be > 0, not {}", options.scale));
@@ -155,6 +148,30 @@ pub fn run(options: DemoOptions) -> Result<bool, String> {
         taskio::Ok(all_ok)
     });
     result.map_err(|e| e.to_string())
+}
+
+/// The scenario `only` names: its full name (`003/cancellable_work`), or the part after the
+/// seed number when that is unambiguous (`cancellable_work`).
+fn choose(all: Vec<Scenario>, only: &str) -> Result<Vec<Scenario>, String> {
+    let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+    let (exact, suffix): (Vec<Scenario>, Vec<Scenario>) = all
+        .into_iter()
+        .filter(|s| s.name == only || s.name.ends_with(&format!("/{only}")))
+        .partition(|s| s.name == only);
+    if !exact.is_empty() {
+        return Ok(exact);
+    }
+    match suffix.len() {
+        1 => Ok(suffix),
+        0 => Err(format!(
+            "no scenario named '{only}'; the scenarios are: {}",
+            names.join(", ")
+        )),
+        _ => Err(format!(
+            "'{only}' is ambiguous: {}",
+            suffix.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 async fn run_one(s: &Scenario, options: &DemoOptions, http: http::Http) -> Report {
