@@ -82,6 +82,7 @@ mod context;
 mod error;
 mod gather;
 mod gather_macro;
+mod gather_small;
 mod header;
 mod introspect;
 mod output;
