@@ -8,8 +8,11 @@
 //! cancelling the task that awaits it. Awaiting a gather is a cancellation point: a cancelled
 //! awaiter cancels every input, waits for their cleanup, and gets `Err(Cancelled)`.
 //!
-//! Each input is polled only when it woke (up to 32 inputs, every input is polled on each wake,
-//! which is cheaper for few): gathering a million tasks costs O(1) per completion.
+//! Up to 30 inputs (known from the iterator's size hint), they sit unboxed in one
+//! `futures_util` `JoinAll` and are all polled on each wake, which is cheapest for so few.
+//! Beyond that, each input has its own waker that queues it when it wakes, and only queued
+//! inputs are polled: gathering a million tasks costs O(1) per completion (tokio's `join_all`
+//! over `JoinHandle`s re-polls everything when the coop budget runs out).
 //!
 //! Deliberate difference from CPython: when one input fails, [`gather`] cancels the others (the
 //! seeds describe this; CPython leaves them running, orphaned) and waits for their cleanup before
@@ -28,7 +31,8 @@ use crate::output::TaskOutput;
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::scope::Scope;
 
-/// Up to this many inputs, every running input is polled on each wake (no per-input waker).
+/// Up to this many inputs (when the size hint did not tell, or with a limit), every running input
+/// is polled on each wake, with no per-input waker.
 const SMALL: usize = 32;
 
 type Value<F> = <<F as Future>::Output as TaskOutput>::Value;
@@ -159,8 +163,9 @@ where
     ///
     /// The limit governs inputs that are futures. A [`Task`](crate::Task) runs from the moment
     /// it is spawned, whatever the limit: to bound concurrency, pass futures, not spawned tasks.
-    /// Inputs not yet started when the gather fails are dropped without being polled (a `Task`
-    /// among them is detached, not cancelled: another reason to pass futures).
+    /// Inputs held back by the limit when the gather fails (or is cancelled) are dropped without
+    /// being polled (a `Task` among them is detached, not cancelled: another reason to pass
+    /// futures). Without a limit, every input starts on the gather's first poll.
     ///
     /// # Panics
     ///
@@ -261,24 +266,19 @@ where
     }
 }
 
-/// A gather before its first poll (when it picks its way to run), then running.
+/// The two ways a gather runs, chosen from the input iterator's size hint.
 enum Inner<F: Future>
 where
     F::Output: TaskOutput,
 {
-    Unstarted {
-        inputs: Vec<F>,
-        settled: bool,
-        limit: usize,
-    },
-    /// A few inputs, no limit: one `JoinAll`, every input polled on each wake.
+    /// At most 30 inputs: one `JoinAll`, every input polled on each wake.
     Small(Small<F>),
     Core(Core<F>),
     Done,
 }
 
-// The inputs are pinned in boxes (`Core`, `JoinAll`) before their first poll; before that they
-// are only moved. So the gather may move freely.
+// The inputs are pinned in boxes (`Core`'s, `JoinAll`'s) before their first poll; before that
+// they are only moved. So the gather may move freely.
 impl<F: Future> Unpin for Inner<F> where F::Output: TaskOutput {}
 
 type Outcomes<F> = Result<Vec<Result<Value<F>>>>;
@@ -288,26 +288,25 @@ where
     F::Output: TaskOutput,
 {
     fn new(futures: impl IntoIterator<Item = F>, settled: bool) -> Self {
-        Inner::Unstarted {
-            inputs: futures.into_iter().collect(),
-            settled,
-            limit: usize::MAX,
+        let inputs = futures.into_iter();
+        match inputs.size_hint().1 {
+            Some(n) if n <= crate::gather_small::MAX => Inner::Small(Small::new(inputs, settled)),
+            _ => Inner::Core(Core::new(inputs.collect(), settled)),
         }
     }
 
     fn set_limit(&mut self, n: usize) {
         assert!(n > 0, "taskio: a gather's limit must be at least 1");
-        if let Inner::Unstarted { limit, .. } = self {
-            *limit = n;
+        match self {
+            Inner::Small(small) => small.set_limit(n),
+            Inner::Core(core) => core.limit = n,
+            Inner::Done => {}
         }
     }
 
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct(name);
         match self {
-            Inner::Unstarted { inputs, limit, .. } => {
-                d.field("len", &inputs.len()).field("limit", limit);
-            }
             Inner::Small(_) => {
                 d.field("running", &true);
             }
@@ -324,21 +323,6 @@ where
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcomes<F>> {
-        if let Inner::Unstarted { .. } = self {
-            let Inner::Unstarted {
-                inputs,
-                settled,
-                limit,
-            } = std::mem::replace(self, Inner::Done)
-            else {
-                unreachable!()
-            };
-            *self = if inputs.len() <= crate::gather_small::MAX && limit >= inputs.len() {
-                Inner::Small(Small::new(inputs.into_iter(), settled))
-            } else {
-                Inner::Core(Core::new(inputs, settled, limit))
-            };
-        }
         let polled = match self {
             Inner::Small(small) => {
                 if !small.is_cancelled()
@@ -349,7 +333,7 @@ where
                 small.poll(cx)
             }
             Inner::Core(core) => core.poll_core(cx).map(|()| core.finish()),
-            _ => panic!("taskio: a gather was polled after it completed"),
+            Inner::Done => panic!("taskio: a gather was polled after it completed"),
         };
         if polled.is_ready() {
             *self = Inner::Done;
@@ -411,7 +395,7 @@ impl<F: Future> Core<F>
 where
     F::Output: TaskOutput,
 {
-    fn new(inputs: Vec<F>, settled: bool, limit: usize) -> Self {
+    fn new(inputs: Vec<F>, settled: bool) -> Self {
         let children: Vec<Child<F>> = inputs
             .into_iter()
             .map(|f| Child {
@@ -425,7 +409,7 @@ where
             outcomes: (0..n).map(|_| None).collect(),
             children,
             settled,
-            limit,
+            limit: usize::MAX,
             next_start: 0,
             in_flight: 0,
             remaining: n,

@@ -1,8 +1,9 @@
 //! The fast path of [`gather`](crate::gather) and [`gather_settled`](crate::gather_settled) for a
-//! few inputs and no limit: the inputs sit unboxed in one `futures_util` `JoinAll`, each wrapped
-//! with its cancel scope, and are polled together on every wake (for up to 30 inputs that is
-//! cheaper than per-input wakers). The rules are the gather's: a first failure stops the others,
-//! a cancelled awaiter stops all, and the gather ends when every input has.
+//! few inputs (at most 30, known from the iterator's size hint): the inputs sit unboxed in one
+//! `futures_util` `JoinAll`, each wrapped with its cancel scope, and are polled together on every
+//! wake (for so few, cheaper than per-input wakers). The rules are the gather's: a first failure
+//! stops the others, a cancelled awaiter stops all, inputs not yet started then end unpolled, a
+//! limit holds back the inputs beyond it, and the gather ends when every input has.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +31,9 @@ struct Control {
     /// Every input must stop: cancel your scope.
     stop: AtomicBool,
     message: Mutex<Option<Arc<str>>>,
+    /// At most this many inputs in flight (`usize::MAX`: no limit, and no counting).
+    limit: AtomicUsize,
+    in_flight: AtomicUsize,
     /// Index of the input whose failure stopped the gather.
     first_failure: AtomicUsize,
 }
@@ -39,6 +43,7 @@ pin_project! {
         #[pin]
         fut: F,
         scope: Scope,
+        started: bool,
         stopped: bool,
         index: usize,
         control: Arc<Control>,
@@ -54,6 +59,25 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let control = &**this.control;
+        let limit = control.limit.load(Ordering::Relaxed);
+        if !*this.started {
+            // Without a limit every input starts on the first poll, as in the queued gather (a
+            // `Task` input is then cancelled, not detached). With one, an input held back when
+            // the gather stops ends without ever being polled.
+            if limit != usize::MAX {
+                if control.stop.load(Ordering::Acquire) {
+                    return Poll::Ready(Err(Cancelled::default().into()));
+                }
+                // Held back by the limit. No waker needed: the gather polls every input on
+                // each wake, and an input that ends wakes it.
+                if control.in_flight.load(Ordering::Relaxed) >= limit {
+                    return Poll::Pending;
+                }
+                control.in_flight.fetch_add(1, Ordering::Relaxed);
+            }
+            *this.started = true;
+        }
         if !*this.stopped && this.control.stop.load(Ordering::Acquire) {
             *this.stopped = true;
             this.scope.cancel(lock(&this.control.message).clone());
@@ -62,6 +86,10 @@ where
             Poll::Ready(output) => output.into_result(),
             Poll::Pending => return Poll::Pending,
         };
+        if limit != usize::MAX {
+            control.in_flight.fetch_sub(1, Ordering::Relaxed);
+            cx.waker().wake_by_ref(); // a slot is free: start the next input
+        }
         if outcome.is_err()
             && !this.control.settled
             && this
@@ -97,11 +125,14 @@ where
             settled,
             stop: AtomicBool::new(false),
             message: Mutex::new(None),
+            limit: AtomicUsize::new(usize::MAX),
+            in_flight: AtomicUsize::new(0),
             first_failure: AtomicUsize::new(NO_FAILURE),
         });
         let join = join_all(inputs.enumerate().map(|(index, fut)| Scoped {
             fut,
             scope: Scope::default(),
+            started: false,
             stopped: false,
             index,
             control: control.clone(),
@@ -111,6 +142,11 @@ where
             control,
             cancelled: None,
         }
+    }
+
+    /// At most `n` inputs in flight (set before the first poll).
+    pub(crate) fn set_limit(&mut self, n: usize) {
+        self.control.limit.store(n, Ordering::Relaxed);
     }
 
     /// The awaiting task was cancelled: every input stops.

@@ -233,3 +233,20 @@ both! {
         assert_eq!(done.try_result().unwrap().unwrap(), 4);
     }
 }
+
+both! {
+    async fn a_third_party_future_made_cancellable_times_out() {
+        use taskio::CancellableExt;
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        let start = Instant::now();
+        let e = taskio::timeout(UNIT, rx.cancellable()).await.unwrap_err();
+        assert!(e.is_timed_out());
+        assert_took(PAUSED, start, UNIT);
+        drop(tx);
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        tx.send(9).unwrap();
+        let v = taskio::timeout(UNIT, rx.cancellable()).await.unwrap();
+        assert_eq!(v.unwrap(), 9);
+    }
+}
