@@ -147,7 +147,7 @@ where
         let StateProj::Running { fut } = this.state.as_mut().project() else {
             return Poll::Ready(Ok(()));
         };
-        let output = match this.scope.enter(|| fut.poll(cx)) {
+        let output = match crate::gather::poll_in(this.scope, fut, cx) {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,
         };

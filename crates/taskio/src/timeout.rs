@@ -371,7 +371,7 @@ where
                 this.scope.cancel(None);
             }
         }
-        let output = match this.scope.enter(|| this.work.poll(cx)) {
+        let output = match crate::gather::poll_in(this.scope, this.work, cx) {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,
         };
