@@ -1,4 +1,4 @@
-//! The fast path of [`gather`](crate::gather) and [`gather_settled`](crate::gather_settled) for a
+//! The fast path of [`gather`](crate::gather()) and [`gather_settled`](crate::gather_settled) for a
 //! few inputs (at most 30, known from the iterator's size hint): the inputs sit unboxed in one
 //! `futures_util` `JoinAll`, each wrapped with its cancel scope, and are polled together on every
 //! wake (for so few, cheaper than per-input wakers). The rules are the gather's: a first failure
