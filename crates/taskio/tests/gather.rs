@@ -382,3 +382,33 @@ both! {
         }
     }
 }
+
+both! {
+    async fn a_panicking_task_fails_the_gather_and_settled_keeps_the_panic() {
+        let cleaned = Arc::new(AtomicBool::new(false));
+        let sibling = taskio::spawn(sleeper_with_cleanup(UNIT, cleaned.clone()));
+        let panicking = taskio::spawn(async move {
+            taskio::sleep(UNIT).await?;
+            if UNIT > Duration::ZERO {
+                panic!("kaboom");
+            }
+            taskio::Ok(0)
+        });
+        let err = taskio::gather([sibling, panicking]).await.unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(err.panic_message(), Some("kaboom"));
+        assert!(cleaned.load(Ordering::SeqCst));
+
+        let panicking = taskio::spawn(async move {
+            if UNIT > Duration::ZERO {
+                panic!("again");
+            }
+            taskio::Ok(0)
+        });
+        let all = taskio::gather_settled([panicking, taskio::spawn(async { taskio::Ok(1) })])
+            .await
+            .unwrap();
+        assert!(all[0].as_ref().unwrap_err().is_panic());
+        assert_eq!(*all[1].as_ref().unwrap(), 1);
+    }
+}
