@@ -87,6 +87,23 @@ fn main() {
             })
             .unwrap()
         });
+        time("futures join_all of taskio tasks, inside a task", &|| {
+            rt.block_on(async {
+                taskio::spawn(async {
+                    let tasks: Vec<_> = (0..TASKS)
+                        .map(|i| {
+                            taskio::spawn(async move {
+                                tokio::task::yield_now().await;
+                                taskio::Ok(i)
+                            })
+                        })
+                        .collect();
+                    taskio::Ok(join_all(tasks).await.len())
+                })
+                .await
+            })
+            .unwrap()
+        });
         time("taskio tasks awaited one by one, inside a task", &|| {
             rt.block_on(async {
                 taskio::spawn(async {
