@@ -137,12 +137,8 @@ impl<T> Cell<T> {
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
         let mut slot = lock(&self.slot);
         if slot.done {
-            if !self.header.is_complete() {
-                // `complete` has stored the outcome and not yet marked the header: look again
-                // in a moment, so that a task handed back as done reports `is_done()`.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
+            // `complete` marks the header under this lock: a task handed back as done reports
+            // `is_done()`.
             let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
             return Poll::Ready(failed);
         }
