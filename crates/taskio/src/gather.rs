@@ -592,11 +592,7 @@ pub(crate) fn poll_in<F: Future + ?Sized>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    if scope.is_pending() {
-        scope.enter(|| fut.poll(cx))
-    } else {
-        fut.poll(cx)
-    }
+    scope.enter(|| fut.poll(cx))
 }
 
 #[cfg(test)]
