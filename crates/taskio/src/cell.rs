@@ -88,14 +88,16 @@ impl<T> Cell<T> {
             (Some(_), Err(e)) if e.is_failure() => Some(e.clone()),
             _ => None,
         };
-        let (join, done) = {
+        let (join, done, prev) = {
             let mut slot = lock(&self.slot);
             slot.output = Some(outcome);
             slot.done = true;
-            (slot.join_waker.take(), slot.done_waker.take())
+            // The state says done before the lock is released: whoever the lock lets see the
+            // outcome (an awaiter, the done observer) also sees `is_done()`.
+            let prev = self.header.mark_complete(bits);
+            (slot.join_waker.take(), slot.done_waker.take(), prev)
         };
         crate::registry::remove(&self.header.registry_slot);
-        let prev = self.header.mark_complete(bits);
         if prev & DETACHED != 0 {
             self.report_unread();
         }
@@ -135,12 +137,8 @@ impl<T> Cell<T> {
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
         let mut slot = lock(&self.slot);
         if slot.done {
-            if !self.header.is_complete() {
-                // `complete` has stored the outcome and not yet marked the header: look again
-                // in a moment, so that a task handed back as done reports `is_done()`.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
+            // `complete` marks the header under this lock: a task handed back as done reports
+            // `is_done()`.
             let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
             return Poll::Ready(failed);
         }

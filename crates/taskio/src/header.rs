@@ -35,6 +35,9 @@ pub(crate) const OUTCOME_OK: u32 = 0;
 pub(crate) const OUTCOME_FAILED: u32 = 1 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_CANCELLED: u32 = 2 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_PANICKED: u32 = 3 << OUTCOME_SHIFT;
+/// The body's poll returned (or panicked): the outcome is being decided, and a cancel request
+/// that comes now is refused, as one on a done task is.
+pub(crate) const CLOSED: u32 = 1 << 8;
 
 #[derive(Default)]
 struct Wakeup {
@@ -91,13 +94,7 @@ impl Header {
     }
 
     pub(crate) fn label(&self) -> TaskLabel {
-        TaskLabel {
-            id: self.id,
-            name: match &self.name {
-                Some(n) => n.clone(),
-                None => Cow::Owned(format!("Task-{}", self.id)),
-            },
-        }
+        TaskLabel::new(self.id, self.name.clone())
     }
 
     pub(crate) fn task_state(&self) -> TaskState {
@@ -125,20 +122,31 @@ impl Header {
         self.cancelling.load(Ordering::Acquire)
     }
 
-    /// Asks the task to stop at its next cancellation point. Returns `false` when it is done.
+    /// Asks the task to stop at its next cancellation point. Returns `false` when it is done,
+    /// or when its body has already returned ([`Header::close`]): such a request would never be
+    /// seen, so it is not counted.
     pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
-        if self.is_complete() {
+        if self.state.load(Ordering::Acquire) & (COMPLETE | CLOSED) != 0 {
             return false;
         }
         self.cancelling.fetch_add(1, Ordering::AcqRel);
-        let mut flags = CANCEL_PENDING;
-        if let Some(m) = message {
-            self.lock_wakeup().message = Some(m);
-            flags |= HAS_MESSAGE;
-        }
-        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
-        if prev & COMPLETE != 0 {
-            // Completed in between: a request on a finished task counts for nothing.
+        let prev = match message {
+            // The message is stored under the lock together with the flag, and only when the
+            // request is accepted: a refused request must not replace an accepted one's message.
+            Some(m) => {
+                let mut wakeup = self.lock_wakeup();
+                let prev = self
+                    .state
+                    .fetch_or(CANCEL_PENDING | HAS_MESSAGE, Ordering::AcqRel);
+                if prev & (COMPLETE | CLOSED) == 0 {
+                    wakeup.message = Some(m);
+                }
+                prev
+            }
+            None => self.state.fetch_or(CANCEL_PENDING, Ordering::AcqRel),
+        };
+        if prev & (COMPLETE | CLOSED) != 0 {
+            // Closed or completed in between: the request counts for nothing.
             self.cancelling.fetch_sub(1, Ordering::AcqRel);
             return false;
         }
@@ -196,6 +204,7 @@ impl Header {
     }
 
     /// Whether a cancel request waits to be delivered.
+    #[allow(dead_code)] // for the combinators
     pub(crate) fn cancel_pending(&self) -> bool {
         self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0
     }
@@ -205,6 +214,13 @@ impl Header {
     pub(crate) fn begin(&self) -> bool {
         let prev = self.state.fetch_or(POLLED, Ordering::AcqRel);
         prev & POLLED == 0 && prev & CANCEL_PENDING != 0
+    }
+
+    /// The body's poll has returned: from now on cancel requests are refused. Returns the flags
+    /// seen just before, so the caller decides the outcome on them: a request that got in
+    /// before (`CANCEL_PENDING` in the result) still counts, and no later one can.
+    pub(crate) fn close(&self) -> u32 {
+        self.state.fetch_or(CLOSED, Ordering::AcqRel)
     }
 
     /// Stores the task's waker the first time its body suspends, so that `cancel` and `abort`

@@ -8,10 +8,9 @@
 //! asyncio's is O(n²) (it re-registers a callback on every pending task at every call).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Wake, Waker};
 
-use crate::sync::{Mutex, lock};
+use crate::sync::{AtomicBool, Mutex, Ordering, lock};
 
 /// The indices of the children that woke, and the consumer to wake when one does.
 #[derive(Default)]

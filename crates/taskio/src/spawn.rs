@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 
 use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{ABORTED, Header, POLLED};
+use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
@@ -219,8 +219,7 @@ impl Builder {
         let core: Arc<dyn TaskCore> = cell.clone();
         let running = TaskFuture {
             core: Some(core),
-            gate,
-            admission: None,
+            gate: gate.map(|g| Box::new(Admission::Waiting(g))),
             stage: Stage::Running { future },
         };
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
@@ -250,6 +249,13 @@ pub(crate) struct Placement {
 /// held until the task is done, and dropping it gives the place back.
 pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
 
+/// A gated task's place: the gate it waits at, then the place it holds until it is done. Boxed
+/// in the task's future, so that tasks without a gate pay one word for it.
+enum Admission {
+    Waiting(Gate),
+    Admitted(#[allow(dead_code)] Box<dyn Send>),
+}
+
 fn new_cell<T: Send + 'static>(
     name: Option<Cow<'static, str>>,
     location: &'static Location<'static>,
@@ -264,6 +270,25 @@ fn new_cell<T: Send + 'static>(
             member,
         )
     })
+}
+
+/// A task and its running future, not scheduled anywhere: the `loom` models poll and drop the
+/// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
+#[cfg(loom)]
+#[track_caller]
+pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
+    let core: Arc<dyn TaskCore> = cell.clone();
+    let running = TaskFuture {
+        core: Some(core),
+        gate: None,
+        stage: Stage::Running { future },
+    };
+    (Task { cell }, running)
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
@@ -314,8 +339,7 @@ pin_project! {
         // `None` once the task is complete.
         core: Option<Arc<dyn TaskCore>>,
         // What the task waits for before its body starts, then what it holds until it is done.
-        gate: Option<Gate>,
-        admission: Option<Box<dyn Send>>,
+        gate: Option<Box<Admission>>,
         #[pin]
         stage: Stage<F>,
     }
@@ -348,12 +372,16 @@ where
 {
     /// One step of the task. `register` is false for an eager first poll, whose waker goes
     /// nowhere and so must not become the task's waker.
-    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+    pub(crate) fn poll_task(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        register: bool,
+    ) -> Poll<()> {
         let mut this = self.project();
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
         };
-        if let Some(gate) = this.gate.as_mut() {
+        if let Some(Admission::Waiting(gate)) = this.gate.as_deref_mut() {
             let header = core.header();
             // Park first, then look: a cancel that comes in between sees the waker and wakes us.
             if register {
@@ -361,16 +389,17 @@ where
             }
             // A task cancelled or aborted while it waits gives its place back and never runs
             // its body.
-            if !header.cancel_pending() && !header.aborted() {
+            if header.cancel_pending() || header.aborted() {
+                *this.gate = None;
+            } else {
                 match gate.as_mut().poll(cx) {
-                    Poll::Ready(admission) => *this.admission = Some(admission),
+                    Poll::Ready(place) => *this.gate = Some(Box::new(Admission::Admitted(place))),
                     Poll::Pending => {
                         *this.core = Some(core);
                         return Poll::Pending;
                     }
                 }
             }
-            *this.gate = None;
         }
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
@@ -408,17 +437,20 @@ where
                 return Poll::Pending;
             }
             Ok(Poll::Ready(output)) => {
+                // Close before deciding: a request that got in before the close still counts
+                // (the task ends cancelled, as asyncio's does), and one that comes after is
+                // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
+                let seen = core.header().close();
                 this.stage.set(Stage::Done);
                 match output.into_result() {
-                    // A request that arrived after the body's last cancellation point still
-                    // counts: the task ends cancelled, as asyncio's does.
-                    Ok(_) if core.header().cancel_pending() => {
+                    Ok(_) if seen & CANCEL_PENDING != 0 => {
                         Err(core.header().take_cancel().unwrap_or_default().into())
                     }
                     other => other,
                 }
             }
             Err(payload) => {
+                core.header().close();
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 Err(Error::panicked(panic_message(&*payload)))
             }

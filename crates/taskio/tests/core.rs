@@ -458,15 +458,17 @@ fn run_on_the_multi_thread_runtime_also_waits_for_cleanup() {
     taskio::Runner::new()
         .worker_threads(2)
         .run(async move {
-            drop(taskio::spawn(async move {
+            let leftover = taskio::spawn(async move {
                 if let Err(cancelled) = taskio::sleep(HOUR).await {
                     taskio::sleep(Duration::from_millis(5)).await?;
                     c.store(true, Ordering::SeqCst);
                     return Err(cancelled.into());
                 }
                 taskio::Ok(())
-            }));
-            taskio::checkpoint().await?;
+            });
+            // Let it start: a task cancelled before its first poll has no cleanup to run.
+            until(|| leftover.state() == taskio::TaskState::Running).await;
+            drop(leftover);
             taskio::Ok(())
         })
         .unwrap();
