@@ -47,6 +47,10 @@ pub fn render(
             "**Partial run (--only): a re-run of some workloads at full size; see RESULTS.md for the whole.**\n"
         );
     }
+    let _ = writeln!(
+        s,
+        "Why taskio misses the targets it misses, and the library changes that would fix it: [FINDINGS.md](FINDINGS.md). How to run, and what each workload is: [README.md](README.md).\n"
+    );
     machine(&mut s);
     method(&mut s);
 
