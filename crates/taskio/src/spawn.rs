@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
+use crate::cell::{Cell, Member, TaskCore, label_error};
 use crate::error::{Cancelled, Error};
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
@@ -216,9 +216,8 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
-        let core: Arc<dyn TaskCore> = cell.clone();
         let running = TaskFuture {
-            core: Some(core),
+            core: Some(cell.clone()),
             gate: gate.map(|g| Box::new(Admission::Waiting(g))),
             stage: Stage::Running { future },
         };
@@ -282,9 +281,8 @@ where
     F::Output: TaskOutput,
 {
     let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
-    let core: Arc<dyn TaskCore> = cell.clone();
     let running = TaskFuture {
-        core: Some(core),
+        core: Some(cell.clone()),
         gate: None,
         stage: Stage::Running { future },
     };
@@ -337,7 +335,8 @@ pin_project! {
         F::Output: TaskOutput,
     {
         // `None` once the task is complete.
-        core: Option<Arc<dyn TaskCore>>,
+        // A thin pointer (the output type is known here): 8 bytes of every tokio task.
+        core: Option<Arc<Cell<<F::Output as TaskOutput>::Value>>>,
         // What the task waits for before its body starts, then what it holds until it is done.
         gate: Option<Box<Admission>>,
         #[pin]
@@ -356,10 +355,7 @@ pin_project! {
                 // future is dropped first, so whoever awaits the task sees it fully torn down.
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 let aborted = Error::from(Cancelled::new(Some("aborted")));
-                complete_dyn::<<F::Output as TaskOutput>::Value>(
-                    &*core,
-                    label_error(core.header(), Err(aborted)),
-                );
+                core.complete(label_error(&core.header, Err(aborted)));
             }
         }
     }
@@ -413,10 +409,7 @@ where
                 } else {
                     header.take_cancel().unwrap_or_default()
                 };
-                complete_dyn::<<F::Output as TaskOutput>::Value>(
-                    &*core,
-                    label_error(header, Err(cancelled.into())),
-                );
+                core.complete(label_error(header, Err(cancelled.into())));
                 return Poll::Ready(());
             }
         }
@@ -426,7 +419,10 @@ where
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
         }));
-        let core = crate::context::leave(entered);
+        let core = crate::context::leave(entered)
+            .into_any()
+            .downcast::<Cell<<F::Output as TaskOutput>::Value>>()
+            .expect("taskio: the task left is the task entered");
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
@@ -455,7 +451,7 @@ where
                 Err(Error::panicked(panic_message(&*payload)))
             }
         };
-        complete_dyn(&*core, label_error(core.header(), outcome));
+        core.complete(label_error(&core.header, outcome));
         Poll::Ready(())
     }
 }
