@@ -9,6 +9,7 @@
 //! (`COMPLETE` and `DETACHED`); whichever comes second sees the other's bit and reports.
 
 use std::any::Any;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, Result};
@@ -16,6 +17,19 @@ use crate::header::{
     DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK, OUTCOME_PANICKED,
 };
 use crate::sync::{Mutex, lock};
+
+/// A task group, as its children's cells see it: told once of each child's completion.
+pub(crate) trait GroupHook: Send + Sync + 'static {
+    /// Child `key` is done; `failure` is a clone of its error if it failed (a cancellation is
+    /// not a failure). Called from `complete`, after the outcome is stored and readable.
+    fn child_done(&self, key: usize, header: &Header, failure: Option<Error>);
+}
+
+/// A child's link to its task group (no allocation of its own: the group's `Arc` and a key).
+pub(crate) struct Member {
+    pub(crate) group: Arc<dyn GroupHook>,
+    pub(crate) key: usize,
+}
 
 /// What the running future, the registry and the current-task slot need of a task, whatever its
 /// output type.
@@ -41,12 +55,16 @@ struct Slot<T> {
 pub(crate) struct Cell<T> {
     pub(crate) header: Header,
     slot: Mutex<Slot<T>>,
+    /// The task group this task is a child of: told of the outcome, and the one that reads a
+    /// failure (so it is never reported as unread).
+    member: Option<Member>,
 }
 
 impl<T> Cell<T> {
-    pub(crate) fn new(header: Header) -> Self {
+    pub(crate) fn new(header: Header, member: Option<Member>) -> Self {
         Cell {
             header,
+            member,
             slot: Mutex::new(Slot {
                 output: None,
                 done: false,
@@ -66,6 +84,10 @@ impl<T> Cell<T> {
             Err(e) if e.is_panic() => OUTCOME_PANICKED,
             Err(_) => OUTCOME_FAILED,
         };
+        let group_error = match (&self.member, &outcome) {
+            (Some(_), Err(e)) if e.is_failure() => Some(e.clone()),
+            _ => None,
+        };
         let (join, done, prev) = {
             let mut slot = lock(&self.slot);
             slot.output = Some(outcome);
@@ -78,6 +100,11 @@ impl<T> Cell<T> {
         crate::registry::remove(&self.header.registry_slot);
         if prev & DETACHED != 0 {
             self.report_unread();
+        }
+        if let Some(member) = &self.member {
+            member
+                .group
+                .child_done(member.key, &self.header, group_error);
         }
         if let Some(w) = join {
             w.wake();
@@ -140,6 +167,9 @@ impl<T> Cell<T> {
     }
 
     fn report_unread(&self) {
+        if self.member.is_some() {
+            return; // the group returns the failure
+        }
         let unread = lock(&self.slot).output.take();
         if let Some(Err(error)) = unread {
             crate::report::unretrieved(&self.header, &error);

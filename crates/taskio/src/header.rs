@@ -262,6 +262,19 @@ impl Header {
         }
     }
 
+    /// Whether `abort` was called.
+    #[inline]
+    pub(crate) fn aborted(&self) -> bool {
+        self.state.load(Ordering::Acquire) & ABORTED != 0
+    }
+
+    /// Stores the task's waker without marking it running: a task that waits for a place to
+    /// start (a task group's concurrency limit) must still be woken by `cancel`.
+    pub(crate) fn park(&self, waker: &Waker) {
+        self.lock_wakeup().waker = Some(waker.clone());
+        self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
+    }
+
     /// Marks the task complete with `outcome` bits; returns the flags seen just before.
     pub(crate) fn mark_complete(&self, outcome: u32) -> u32 {
         let prev = self.state.fetch_or(COMPLETE | outcome, Ordering::AcqRel);

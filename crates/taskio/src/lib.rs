@@ -70,6 +70,10 @@
 //! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
+//! | 3.14 `python -m asyncio pstree`, `print_call_graph()` | [`tree()`] → [`TaskTree`] |
+//! | `async with asyncio.TaskGroup() as tg`, `tg.create_task(coro)` | [`task_group`], [`TaskGroup::spawn`] |
+//! | `ExceptionGroup` from a `TaskGroup` | [`Error::group_errors`] |
+//! | (Kotlin `supervisorScope`, Go errgroup `SetLimit`) | [`group()`]`.supervisor().limit(n).run(..)` |
 //! | `CancelledError` | [`Cancelled`] |
 
 #![warn(missing_docs)]
@@ -86,6 +90,7 @@ mod context;
 mod error;
 mod gather;
 mod gather_macro;
+mod group;
 mod header;
 mod introspect;
 mod output;
@@ -101,12 +106,14 @@ mod task;
 mod task_set;
 mod time;
 mod timeout;
+mod tree;
 mod wait;
 
 pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
+pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group, task_group};
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
 pub use output::TaskOutput;
 pub use run::{Runner, run};
@@ -123,6 +130,7 @@ pub use wait::{Wait, wait};
 pub mod __private {
     pub use crate::gather_macro::{Driver, DynChild, MacroChild};
 }
+pub use tree::{TaskTree, tree};
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

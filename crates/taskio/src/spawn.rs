@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use crate::cell::{Cell, TaskCore, complete_dyn, label_error};
+use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
 use crate::error::{Cancelled, Error};
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
@@ -185,15 +185,42 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let location = Location::caller();
+        let parent = crate::context::with_current(|t| (t.header().id, t.header().root));
+        let placement = Placement {
+            parent,
+            member: None,
+            gate: None,
+        };
+        self.spawn_placed(future, Location::caller(), placement)
+    }
+
+    /// Spawns with an explicit parent, group membership and start gate (for task groups).
+    pub(crate) fn spawn_placed<F>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
             location,
             name: self.name.clone(),
         })?;
-        let cell = new_cell::<<F::Output as TaskOutput>::Value>(self.name, location);
+        let Placement {
+            parent,
+            member,
+            gate,
+        } = placement;
+        let cell =
+            new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
         let core: Arc<dyn TaskCore> = cell.clone();
         let running = TaskFuture {
             core: Some(core),
+            gate,
+            admission: None,
             stage: Stage::Running { future },
         };
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
@@ -211,15 +238,31 @@ impl Builder {
     }
 }
 
+/// Where a new task goes: its parent `(id, root)`, the task group it belongs to, and what it
+/// waits for before its body may start.
+pub(crate) struct Placement {
+    pub(crate) parent: Option<(TaskId, TaskId)>,
+    pub(crate) member: Option<Member>,
+    pub(crate) gate: Option<Gate>,
+}
+
+/// A place to wait for before the body starts (a task group's concurrency limit); its output is
+/// held until the task is done, and dropping it gives the place back.
+pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
+
 fn new_cell<T: Send + 'static>(
     name: Option<Cow<'static, str>>,
     location: &'static Location<'static>,
+    parent: Option<(TaskId, TaskId)>,
+    member: Option<Member>,
 ) -> Arc<Cell<T>> {
-    let parent = crate::context::with_current(|t| (t.header().id, t.header().root));
     Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
         let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
         let slot = crate::registry::insert(weak);
-        Cell::new(Header::new(TaskId::next(), name, parent, location, slot))
+        Cell::new(
+            Header::new(TaskId::next(), name, parent, location, slot),
+            member,
+        )
     })
 }
 
@@ -232,10 +275,12 @@ where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller());
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
     let core: Arc<dyn TaskCore> = cell.clone();
     let running = TaskFuture {
         core: Some(core),
+        gate: None,
+        admission: None,
         stage: Stage::Running { future },
     };
     (Task { cell }, running)
@@ -288,6 +333,9 @@ pin_project! {
     {
         // `None` once the task is complete.
         core: Option<Arc<dyn TaskCore>>,
+        // What the task waits for before its body starts, then what it holds until it is done.
+        gate: Option<Gate>,
+        admission: Option<Box<dyn Send>>,
         #[pin]
         stage: Stage<F>,
     }
@@ -329,6 +377,25 @@ where
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
         };
+        if let Some(gate) = this.gate.as_mut() {
+            let header = core.header();
+            // Park first, then look: a cancel that comes in between sees the waker and wakes us.
+            if register {
+                header.park(cx.waker());
+            }
+            // A task cancelled or aborted while it waits gives its place back and never runs
+            // its body.
+            if !header.cancel_pending() && !header.aborted() {
+                match gate.as_mut().poll(cx) {
+                    Poll::Ready(admission) => *this.admission = Some(admission),
+                    Poll::Pending => {
+                        *this.core = Some(core);
+                        return Poll::Pending;
+                    }
+                }
+            }
+            *this.gate = None;
+        }
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
         if state & (POLLED | ABORTED) != POLLED {
@@ -400,7 +467,7 @@ where
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

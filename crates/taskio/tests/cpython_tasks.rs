@@ -86,19 +86,20 @@ both! {
     }
 }
 
-both! {
-    /// `test_cancel_with_message_before_starting_task`: the message reaches whoever awaits.
-    async fn a_message_given_before_the_first_poll_reaches_the_awaiter() {
-        let ran = Arc::new(AtomicBool::new(false));
-        let r = ran.clone();
-        let task = taskio::spawn(async move {
-            r.store(true, Ordering::SeqCst);
-        });
-        task.cancel_with("my message");
-        let err = task.await.unwrap_err();
-        assert_eq!(err.as_cancelled().unwrap().message(), Some("my message"));
-        assert!(!ran.load(Ordering::SeqCst), "the body never runs");
-    }
+/// `test_cancel_with_message_before_starting_task`: the message reaches whoever awaits.
+/// Current-thread only: on the multi-thread runtime another worker may start the task before
+/// the test's next line runs, so "before the first poll" cannot be arranged there.
+#[tokio::test(start_paused = true)]
+async fn a_message_given_before_the_first_poll_reaches_the_awaiter() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let task = taskio::spawn(async move {
+        r.store(true, Ordering::SeqCst);
+    });
+    task.cancel_with("my message");
+    let err = task.await.unwrap_err();
+    assert_eq!(err.as_cancelled().unwrap().message(), Some("my message"));
+    assert!(!ran.load(Ordering::SeqCst), "the body never runs");
 }
 
 /// Two requests before delivery: one `Cancelled`, and `cancelling()` counts both; the latest
@@ -163,17 +164,18 @@ both! {
     }
 }
 
-both! {
-    /// `abort` on a task whose body never ran: it never runs, and the task ends cancelled.
-    async fn abort_before_the_first_poll_never_runs_the_body() {
-        let ran = Arc::new(AtomicBool::new(false));
-        let r = ran.clone();
-        let task = taskio::spawn(async move { r.store(true, Ordering::SeqCst) });
-        task.abort();
-        let err = task.await.unwrap_err();
-        assert_eq!(err.as_cancelled().unwrap().message(), Some("aborted"));
-        assert!(!ran.load(Ordering::SeqCst));
-    }
+/// `abort` on a task whose body never ran: it never runs, and the task ends cancelled.
+/// Current-thread only: on the multi-thread runtime another worker may start the task before
+/// the test's next line runs, so "before the first poll" cannot be arranged there.
+#[tokio::test(start_paused = true)]
+async fn abort_before_the_first_poll_never_runs_the_body() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let task = taskio::spawn(async move { r.store(true, Ordering::SeqCst) });
+    task.abort();
+    let err = task.await.unwrap_err();
+    assert_eq!(err.as_cancelled().unwrap().message(), Some("aborted"));
+    assert!(!ran.load(Ordering::SeqCst));
 }
 
 both! {

@@ -1,0 +1,314 @@
+//! A task group's shared state: its children, its errors and its phase, behind one mutex that
+//! belongs to the group alone (no global lock: groups never contend with each other).
+//!
+//! Every transition is one critical section, so that the races that matter are decided by lock
+//! order: a spawn against the group finishing (a spawn either lands before the group sees its
+//! last child done, or is refused), a spawn against an abort (a child registered before the
+//! abort is cancelled by it, one registered after is cancelled by its own registration), a child
+//! completing while its spawner has not yet registered it (an eager child). A child's completion
+//! costs one lock and O(1) work; the group's future is woken only by the last child or by the
+//! first failure.
+//!
+//! The waker, the mutex and the counters are `crate::sync` types so that a loom model can drive
+//! this state machine directly.
+
+use std::sync::Arc;
+use std::task::Waker;
+
+use slab::Slab;
+
+use crate::cell::{GroupHook, TaskCore};
+use crate::error::Error;
+use crate::header::Header;
+use crate::sync::{Mutex, lock};
+use crate::task::TaskId;
+
+/// Where the group is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Children may be spawned.
+    Open,
+    /// A failure or a cancel: no more spawns; the children are (being) cancelled.
+    Aborting,
+    /// The group's future returned: every child is done.
+    Finished,
+    /// The group's future was dropped before it finished: its children were aborted.
+    Dropped,
+}
+
+/// Why a spawn was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The group is finished (or its future was dropped).
+    Finished,
+    /// The group is shutting down after a failure or a cancel.
+    ShuttingDown,
+}
+
+/// One child, from its registration until it is done.
+struct Child {
+    /// `None` while its spawner has not yet registered the spawned task.
+    core: Option<Arc<dyn TaskCore>>,
+    /// Done before its spawner registered it (an eager child that finished at once).
+    done: bool,
+}
+
+struct State {
+    children: Slab<Child>,
+    /// Children not yet done (registered or being registered).
+    live: usize,
+    /// Failures, in the order they happened.
+    errors: Vec<Error>,
+    phase: Phase,
+    /// The group has sent its children their cancel (one request each, never two).
+    cancel_sent: bool,
+    /// The message the children are cancelled with.
+    message: Option<Arc<str>>,
+    /// The group's future, waiting for its last child or its first failure.
+    waker: Option<Waker>,
+}
+
+impl State {
+    /// The children to cancel, the first time the group cancels them (never twice: one request
+    /// each); empty after that. Children registered later are cancelled by `register`.
+    fn take_cancel_list(&mut self, message: Option<Arc<str>>) -> Vec<Arc<dyn TaskCore>> {
+        if self.cancel_sent {
+            return Vec::new();
+        }
+        self.cancel_sent = true;
+        self.message = message;
+        self.children
+            .iter()
+            .filter_map(|(_, c)| c.core.clone())
+            .collect()
+    }
+}
+
+/// What a task group's handles, its future and its children share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// The task that runs the group, `(id, root)`: the parent of every child.
+    pub(crate) parent: Option<(TaskId, TaskId)>,
+    /// Failures cancel nobody (Kotlin's `supervisorScope`).
+    pub(crate) supervisor: bool,
+    /// At most this many children run at once (Go errgroup's `SetLimit`).
+    pub(crate) limit: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        parent: Option<(TaskId, TaskId)>,
+        supervisor: bool,
+        limit: Option<usize>,
+    ) -> Self {
+        Shared {
+            state: Mutex::new(State {
+                children: Slab::new(),
+                live: 0,
+                errors: Vec::new(),
+                phase: Phase::Open,
+                cancel_sent: false,
+                message: None,
+                waker: None,
+            }),
+            parent,
+            supervisor,
+            limit: limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+        }
+    }
+
+    /// Makes room for a child about to be spawned, or refuses it.
+    pub(crate) fn reserve(&self) -> Result<usize, Refusal> {
+        let mut st = lock(&self.state);
+        match st.phase {
+            Phase::Open => {}
+            Phase::Aborting => return Err(Refusal::ShuttingDown),
+            Phase::Finished | Phase::Dropped => return Err(Refusal::Finished),
+        }
+        st.live += 1;
+        Ok(st.children.insert(Child {
+            core: None,
+            done: false,
+        }))
+    }
+
+    /// The reserved child could not be spawned after all (no runtime).
+    pub(crate) fn unreserve(&self, key: usize) {
+        let waker = {
+            let mut st = lock(&self.state);
+            st.children.try_remove(key);
+            st.live -= 1;
+            if st.live == 0 { st.waker.take() } else { None }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Registers the spawned child. If the group aborted meanwhile, the child is cancelled (or
+    /// aborted, if the group's future is gone) here, since the abort could not see it.
+    pub(crate) fn register(&self, key: usize, core: Arc<dyn TaskCore>) {
+        let late_cancel = {
+            let mut st = lock(&self.state);
+            if st.children[key].done {
+                st.children.remove(key);
+                return;
+            }
+            let dropped = st.phase == Phase::Dropped;
+            let late_cancel = (!dropped && st.cancel_sent).then(|| st.message.clone());
+            let child = &mut st.children[key];
+            if !dropped && late_cancel.is_none() {
+                child.core = Some(core);
+                return;
+            }
+            child.core = Some(core.clone());
+            late_cancel
+        };
+        match late_cancel {
+            Some(message) => {
+                core.header().request_cancel(message);
+            }
+            None => core.header().request_abort(),
+        }
+    }
+}
+
+impl GroupHook for Shared {
+    /// A child is done: one lock, O(1) work; wakes the group's future only for the last child or
+    /// the first failure. The first failure also cancels the other children right here, before
+    /// this child gives back its place in a limited group, so that no waiting child starts
+    /// after a failure (the body is cancelled by the group's future, which owns it).
+    fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
+        let mut orphaned_failure = None;
+        let mut siblings = Vec::new();
+        let (removed, waker) = {
+            let mut st = lock(&self.state);
+            let removed = match st.children.get_mut(key) {
+                Some(child) if child.core.is_none() => {
+                    child.done = true;
+                    None
+                }
+                Some(_) => st.children.try_remove(key),
+                None => None,
+            };
+            st.live -= 1;
+            let mut wake = st.live == 0;
+            if let Some(error) = failure {
+                match st.phase {
+                    Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
+                    _ => {
+                        st.errors.push(error);
+                        if !self.supervisor && st.phase == Phase::Open {
+                            st.phase = Phase::Aborting;
+                            siblings = st.take_cancel_list(None);
+                            wake = true;
+                        }
+                    }
+                }
+            }
+            (removed, if wake { st.waker.take() } else { None })
+        };
+        drop(removed);
+        for core in siblings {
+            core.header().request_cancel(None);
+        }
+        if let Some(error) = orphaned_failure {
+            // Nobody will read it: the group's future is gone.
+            crate::report::unretrieved(header, &error);
+        }
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl Shared {
+    /// Stops new spawns (a cancel from outside, or the body's own failure or cancellation).
+    pub(crate) fn close(&self) {
+        let mut st = lock(&self.state);
+        if st.phase == Phase::Open {
+            st.phase = Phase::Aborting;
+        }
+    }
+
+    /// Records a failure of the body, in order with the children's; stops new spawns.
+    pub(crate) fn body_failed(&self, error: Error) {
+        let mut st = lock(&self.state);
+        st.errors.push(error);
+        if st.phase == Phase::Open {
+            st.phase = Phase::Aborting;
+        }
+    }
+
+    /// Whether the group is aborting (or over); if so, its children are cancelled, once (if the
+    /// first failure's hook has not already done it), and the caller cancels the body.
+    pub(crate) fn cancel_children_if_aborting(&self, message: Option<Arc<str>>) -> bool {
+        let cores = {
+            let mut st = lock(&self.state);
+            if st.phase == Phase::Open {
+                return false;
+            }
+            st.take_cancel_list(message.clone())
+        };
+        // Outside the lock: a cancel wakes the child, and a child may complete meanwhile.
+        for core in cores {
+            core.header().request_cancel(message.clone());
+        }
+        true
+    }
+
+    /// The group's future asks whether it is done: yes once the body is done and no child is
+    /// left, and then the group is finished (no spawn gets in after) and its errors are handed
+    /// over. Otherwise the waker is stored for the last child or the first failure.
+    pub(crate) fn try_finish(&self, body_done: bool, waker: &Waker) -> Option<Vec<Error>> {
+        let mut st = lock(&self.state);
+        if body_done && st.live == 0 {
+            st.phase = Phase::Finished;
+            st.waker = None;
+            return Some(std::mem::take(&mut st.errors));
+        }
+        match &st.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => st.waker = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// The group's future was dropped before it finished: aborts every child, and reports the
+    /// failures it will never return.
+    pub(crate) fn drop_group(&self) {
+        let (aborts, errors) = {
+            let mut st = lock(&self.state);
+            if st.phase == Phase::Finished {
+                return;
+            }
+            st.phase = Phase::Dropped;
+            st.waker = None;
+            let aborts: Vec<Arc<dyn TaskCore>> = st
+                .children
+                .iter()
+                .filter_map(|(_, c)| c.core.clone())
+                .collect();
+            (aborts, std::mem::take(&mut st.errors))
+        };
+        for child in aborts {
+            child.header().request_abort();
+        }
+        for error in errors {
+            tracing::error!(
+                error = %error,
+                "a task group was dropped before it finished; its failure was never retrieved: {error}"
+            );
+        }
+    }
+
+    /// How many children are not yet done.
+    pub(crate) fn live(&self) -> usize {
+        lock(&self.state).live
+    }
+
+    /// Where the group is in its life.
+    pub(crate) fn phase(&self) -> Phase {
+        lock(&self.state).phase
+    }
+}

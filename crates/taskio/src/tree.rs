@@ -1,0 +1,195 @@
+//! The live task tree: [`tree`] and [`TaskTree`], what asyncio 3.14 prints with
+//! `python -m asyncio pstree` and `asyncio.print_call_graph()`.
+//!
+//! Each task hangs under the task that spawned it; a task group's children hang under the task
+//! that runs the group, whichever task called `spawn`. A task whose parent is done (a detached
+//! task that outlived its spawner) is shown as a root.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::introspect::TaskInfo;
+use crate::task::TaskId;
+
+/// A snapshot of every live task, as a tree: print it to see who runs what.
+///
+/// For a program whose `main` runs `app`, whose group runs two workers, the first of which runs
+/// a group of its own (`examples/tree.rs`; ids, spawn sites and ages vary):
+///
+/// ```text
+/// main (id 1, running, spawned at crates/taskio/src/run.rs:146:51, age 11.3ms)
+/// └── app (id 2, running, spawned at crates/taskio/examples/tree.rs:13:46, age 11.3ms)
+///     ├── worker-1 (id 3, running, spawned at crates/taskio/examples/tree.rs:15:20, age 11.2ms)
+///     │   └── leaf (id 5, running, spawned at crates/taskio/examples/tree.rs:17:31, age 11.2ms)
+///     └── worker-2 (id 4, running, spawned at crates/taskio/examples/tree.rs:22:20, age 11.2ms)
+/// ```
+///
+/// ```
+/// use std::time::Duration;
+///
+/// taskio::run(async {
+///     let app = taskio::task().name("app").spawn(async {
+///         taskio::task_group(|tg| async move {
+///             tg.spawn_with(taskio::task().name("worker"), async {
+///                 taskio::sleep(Duration::from_secs(3600)).await
+///             })?;
+///             taskio::sleep(Duration::from_secs(3600)).await?;
+///             taskio::Ok(())
+///         })
+///         .await
+///     });
+///     taskio::sleep(Duration::from_millis(1)).await?;
+///     let tree = taskio::tree();
+///     println!("{tree}");
+///     let text = tree.to_string();
+///     assert!(text.starts_with("main (id "));
+///     assert!(text.contains("\n└── app (id "));
+///     assert!(text.contains("\n    └── worker (id "));
+///     app.cancel();
+///     let _ = app.await;
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub fn tree() -> TaskTree {
+    TaskTree::new(crate::all_tasks())
+}
+
+/// The live tasks as a tree: [`tree`]'s snapshot. `Display` draws it as indented text, roots
+/// first, each task's children in id order.
+///
+/// ```
+/// taskio::run(async {
+///     let tree = taskio::tree();
+///     let me = taskio::current().unwrap().id();
+///     assert_eq!(tree.roots().next().map(|t| t.id), Some(me));
+///     assert_eq!(tree.children(me).count(), 0);
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct TaskTree {
+    /// Every task, ordered by id.
+    tasks: Vec<TaskInfo>,
+    /// Index of a task in `tasks` → indices of its live children, in id order.
+    children: HashMap<TaskId, Vec<usize>>,
+    /// Indices of the tasks with no live parent, in id order.
+    roots: Vec<usize>,
+}
+
+impl TaskTree {
+    fn new(mut tasks: Vec<TaskInfo>) -> TaskTree {
+        tasks.sort_by_key(|t| t.id);
+        let index: HashMap<TaskId, usize> =
+            tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let mut children: HashMap<TaskId, Vec<usize>> = HashMap::new();
+        let mut roots = Vec::new();
+        for (i, t) in tasks.iter().enumerate() {
+            match t.parent.filter(|p| index.contains_key(p)) {
+                Some(p) => children.entry(p).or_default().push(i),
+                None => roots.push(i),
+            }
+        }
+        TaskTree {
+            tasks,
+            children,
+            roots,
+        }
+    }
+
+    /// Every task in the snapshot, ordered by id.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     assert!(taskio::tree().tasks().iter().any(|t| t.name == "main"));
+    /// });
+    /// ```
+    pub fn tasks(&self) -> &[TaskInfo] {
+        &self.tasks
+    }
+
+    /// The tasks with no live parent, in id order.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let tree = taskio::tree();
+    ///     assert!(tree.roots().any(|t| t.name == "main"));
+    /// });
+    /// ```
+    pub fn roots(&self) -> impl Iterator<Item = &TaskInfo> {
+        self.roots.iter().map(|&i| &self.tasks[i])
+    }
+
+    /// The live children of task `id`, in id order.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let child = taskio::spawn(async {});
+    ///     let me = taskio::current().unwrap().id();
+    ///     let tree = taskio::tree();
+    ///     assert_eq!(tree.children(me).next().map(|t| t.id), Some(child.id()));
+    /// });
+    /// ```
+    pub fn children(&self, id: TaskId) -> impl Iterator<Item = &TaskInfo> {
+        self.children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.tasks[i])
+    }
+
+    /// The part of the tree under task `id` (itself and its descendants), with `id` as the one
+    /// root; empty if `id` is not live. Handy to print "my" tasks among all the process's.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let me = taskio::current().unwrap().id();
+    ///     let _child = taskio::task().name("kid").spawn(async {});
+    ///     let mine = taskio::tree().subtree(me);
+    ///     assert_eq!(mine.tasks().len(), 2);
+    ///     assert!(mine.to_string().contains("└── kid (id "));
+    /// });
+    /// ```
+    pub fn subtree(&self, id: TaskId) -> TaskTree {
+        let mut picked = Vec::new();
+        if let Some(root) = self.tasks.iter().find(|t| t.id == id) {
+            let mut stack = vec![root];
+            while let Some(t) = stack.pop() {
+                picked.push(t.clone());
+                stack.extend(self.children(t.id));
+            }
+        }
+        TaskTree::new(picked)
+    }
+
+    fn draw(&self, f: &mut fmt::Formatter<'_>, i: usize, prefix: &mut String) -> fmt::Result {
+        let kids = self.children.get(&self.tasks[i].id);
+        let Some(kids) = kids else {
+            return fmt::Result::Ok(());
+        };
+        for (n, &k) in kids.iter().enumerate() {
+            let last = n + 1 == kids.len();
+            writeln!(
+                f,
+                "{prefix}{}{}",
+                if last { "└── " } else { "├── " },
+                self.tasks[k]
+            )?;
+            let len = prefix.len();
+            prefix.push_str(if last { "    " } else { "│   " });
+            self.draw(f, k, prefix)?;
+            prefix.truncate(len);
+        }
+        fmt::Result::Ok(())
+    }
+}
+
+impl fmt::Display for TaskTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut prefix = String::new();
+        for &r in &self.roots {
+            writeln!(f, "{}", self.tasks[r])?;
+            self.draw(f, r, &mut prefix)?;
+        }
+        fmt::Result::Ok(())
+    }
+}

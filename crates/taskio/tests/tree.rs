@@ -1,0 +1,150 @@
+//! `taskio::tree()`: the live task tree, checked for a three-level program on both runtimes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Runs an async test body on both runtime flavours.
+macro_rules! both {
+    ($(#[$m:meta])* async fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[$m])*
+            #[tokio::test(start_paused = true)]
+            async fn current_thread() $body
+            $(#[$m])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn multi_thread() $body
+        }
+    };
+}
+
+/// Yields until `cond` holds (bounded by wall-clock time, generously).
+async fn until(cond: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if cond() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("condition never became true");
+}
+
+/// Replaces what varies from run to run: ids, line:column of spawn sites, ages.
+fn normalise(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut line = line.to_owned();
+        for (key, stop) in [("id ", ','), ("age ", ')')] {
+            if let Some(start) = line
+                .find(&format!("({key}"))
+                .map(|i| i + 1)
+                .or_else(|| line.find(&format!(", {key}")).map(|i| i + 2))
+            {
+                let from = start + key.len();
+                let to = from + line[from..].find(stop).unwrap();
+                line.replace_range(from..to, "_");
+            }
+        }
+        if let Some(at) = line.find("tree.rs:") {
+            let from = at + "tree.rs:".len();
+            let to = from + line[from..].find(',').unwrap();
+            line.replace_range(from..to, "L:C");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+async fn sleep_forever() -> taskio::Result<()> {
+    taskio::sleep(HOUR).await?;
+    Ok(())
+}
+
+both! {
+    async fn tree_draws_a_three_level_program() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let app = taskio::task().name("app").spawn(async move {
+            taskio::task_group(|tg| async move {
+                let (s1, s2) = (s.clone(), s.clone());
+                tg.spawn_with(taskio::task().name("worker-1"), async move {
+                    taskio::task_group(|inner| async move {
+                        let s3 = s1.clone();
+                        inner.spawn_with(taskio::task().name("leaf"), async move {
+                            s3.fetch_add(1, Ordering::SeqCst);
+                            sleep_forever().await
+                        })?;
+                        s1.fetch_add(1, Ordering::SeqCst);
+                        sleep_forever().await
+                    })
+                    .await
+                })?;
+                tg.spawn_with(taskio::task().name("worker-2"), async move {
+                    s2.fetch_add(1, Ordering::SeqCst);
+                    sleep_forever().await
+                })?;
+                sleep_forever().await
+            })
+            .await
+        });
+        until(|| started.load(Ordering::SeqCst) == 3).await;
+        let mine = taskio::tree().subtree(app.id());
+        let ids: Vec<_> = mine.tasks().iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), 4);
+        let text = mine.to_string();
+        let file = "crates/taskio/tests/tree.rs";
+        let expected = format!(
+            "app (id _, running, spawned at {file}:L:C, age _)\n\
+             ├── worker-1 (id _, running, spawned at {file}:L:C, age _)\n\
+             │   └── leaf (id _, running, spawned at {file}:L:C, age _)\n\
+             └── worker-2 (id _, running, spawned at {file}:L:C, age _)\n"
+        );
+        assert_eq!(normalise(&text), expected, "the tree was:\n{text}");
+        let app_id = app.id();
+        app.cancel();
+        assert!(app.await.unwrap_err().is_cancelled());
+        // Once the group is over, none of its tasks is left in the tree.
+        assert!(taskio::tree().subtree(app_id).tasks().is_empty());
+        assert!(!taskio::tree().tasks().iter().any(|t| ids.contains(&t.id)));
+    }
+}
+
+both! {
+    async fn children_waiting_for_a_limited_groups_place_show_as_pending() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let app = taskio::task().name("limited-app").spawn(async move {
+            taskio::group()
+                .limit(1)
+                .run(|tg| async move {
+                    for name in ["first", "second"] {
+                        let s = s.clone();
+                        tg.spawn_with(taskio::task().name(name), async move {
+                            s.fetch_add(1, Ordering::SeqCst);
+                            sleep_forever().await
+                        })?;
+                    }
+                    sleep_forever().await
+                })
+                .await
+        });
+        until(|| started.load(Ordering::SeqCst) == 1).await;
+        let text = taskio::tree().subtree(app.id()).to_string();
+        let file = "crates/taskio/tests/tree.rs";
+        let expected = format!(
+            "limited-app (id _, running, spawned at {file}:L:C, age _)\n\
+             ├── first (id _, running, spawned at {file}:L:C, age _)\n\
+             └── second (id _, pending, spawned at {file}:L:C, age _)\n"
+        );
+        assert_eq!(normalise(&text), expected, "the tree was:\n{text}");
+        app.cancel();
+        assert!(app.await.unwrap_err().is_cancelled());
+        assert_eq!(started.load(Ordering::SeqCst), 1, "the waiting child never started");
+    }
+}
