@@ -278,8 +278,7 @@ where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let cell =
-        new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, member);
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, member);
     let core: Arc<dyn TaskCore> = cell.clone();
     let running = TaskFuture {
         core: Some(core),

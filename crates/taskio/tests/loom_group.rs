@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use loom::future::block_on;
 use loom::thread;
-use taskio::{TaskState, __loom};
+use taskio::{__loom, TaskState};
 
 /// Suspends once without waking (the model polls again itself), then gives `value`.
 struct YieldOnce<T> {
@@ -73,7 +73,10 @@ fn child_failure_vs_sibling_completion() {
         let t1 = thread::spawn(move || run_to_end(f_run));
         let t2 = thread::spawn(move || run_to_end(s_run));
         let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
-        assert!(failing.is_done() && sibling.is_done(), "finished with a child running");
+        assert!(
+            failing.is_done() && sibling.is_done(),
+            "finished with a child running"
+        );
         assert_eq!(errors.len(), 1, "the failure is returned once: {errors:?}");
         assert!(errors[0].to_string().ends_with("boom"));
         match sibling.state() {
@@ -81,7 +84,10 @@ fn child_failure_vs_sibling_completion() {
             TaskState::Cancelled => assert_eq!(sibling.cancelling(), 1),
             other => panic!("sibling ended {other}"),
         }
-        assert!(group.spawn(async {}).is_err(), "a finished group took a spawn");
+        assert!(
+            group.spawn(async {}).is_err(),
+            "a finished group took a spawn"
+        );
         t1.join().unwrap();
         t2.join().unwrap();
         assert_eq!(group.live(), 0);
@@ -112,7 +118,10 @@ fn child_failure_vs_spawn() {
         assert_eq!(errors.len(), 1);
         t1.join().unwrap();
         if let Some(child) = spawner.join().unwrap() {
-            assert!(child.cancelling() <= 1, "the late child was cancelled twice");
+            assert!(
+                child.cancelling() <= 1,
+                "the late child was cancelled twice"
+            );
             match child.state() {
                 TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
                 TaskState::Finished => assert_eq!(child.cancelling(), 0),
@@ -144,7 +153,10 @@ fn spawn_vs_finish() {
         assert!(errors.is_empty());
         assert!(first.is_done());
         assert_eq!(group.live(), 0, "finished with a child live");
-        assert!(group.spawn(async {}).is_err(), "a finished group took a spawn");
+        assert!(
+            group.spawn(async {}).is_err(),
+            "a finished group took a spawn"
+        );
         t1.join().unwrap();
         if let Some(child) = spawner.join().unwrap() {
             assert_eq!(child.state(), TaskState::Finished);
