@@ -74,6 +74,12 @@ pub fn poll_output<T: Send + 'static>(
     task.cell.poll_output(cx)
 }
 
+/// A child spawned into a [`Group`]: its handle, and its running future.
+pub type Child<F> = (
+    Task<<<F as Future>::Output as TaskOutput>::Value>,
+    Running<F>,
+);
+
 /// A task group's shared bookkeeping (`group/state.rs`), driven directly: what `TaskGroup::spawn`
 /// and the group's future do to it, without a runtime.
 pub struct Group {
@@ -91,22 +97,19 @@ impl Group {
     /// What `TaskGroup::spawn` does: reserve a place (or be refused), create the child, register
     /// it. The child's running future is the caller's to poll.
     #[track_caller]
-    pub fn spawn<F>(
-        &self,
-        future: F,
-    ) -> std::result::Result<(Task<<F::Output as TaskOutput>::Value>, Running<F>), ()>
+    pub fn spawn<F>(&self, future: F) -> Option<Child<F>>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let key = self.shared.reserve().map_err(|_| ())?;
+        let key = self.shared.reserve().ok()?;
         let member = Member {
             group: self.shared.clone(),
             key,
         };
         let (task, future) = crate::spawn::unscheduled(future, Some(member));
         self.shared.register(key, task.cell.clone());
-        Ok((
+        Some((
             task,
             Running {
                 future: Box::pin(future),
