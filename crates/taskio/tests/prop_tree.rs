@@ -1,6 +1,8 @@
 //! Property test: random trees of spawned tasks (depth ≤ 4, fan-out ≤ 8) with sleeps, failures,
 //! panics, timeouts, cancels from the parent at random times, fail-fast gathers (a sibling's
-//! failure cancels the others) and settled gathers, and a cancel of the whole tree from outside.
+//! failure cancels the others), settled gathers and task groups (a child's failure cancels the
+//! others and the group's body; the group error carries every failure), and a cancel of the
+//! whole tree from outside.
 //! Each case runs on a current-thread runtime with a paused clock, so every time is exact.
 //!
 //! An oracle computes, from the tree alone, when each task ends and how (value, failure, panic,
@@ -10,7 +12,7 @@
 //!   and is the same at the end of the case;
 //! - the root's outcome (value, error, end time) is the oracle's (where known); values come in
 //!   input order (each node's value depends on the order of its children's);
-//! - when a gather returns, none of the tasks below it is alive (`all_tasks()`), nor any task of
+//! - when a gather or a group returns, none of the tasks below it is alive (`all_tasks()`), nor any task of
 //!   the case when the root returns;
 //! - every failure and panic is returned, retrieved by a settled gather, or reported through
 //!   `tracing`, exactly once;
@@ -40,13 +42,24 @@ enum End {
     Panic,
 }
 
+/// How a node waits for its children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `gather`: the first failure (or cancelled child) cancels the others and is returned.
+    Gather,
+    /// `gather_settled`: every outcome kept.
+    Settled,
+    /// A `task_group`: the first failure (not a cancellation) cancels the others and the body;
+    /// the group error carries every failure.
+    Group,
+}
+
 #[derive(Clone, Debug)]
 struct Node {
     /// Sleep after the children's gather (ms).
     dur: u64,
     end: End,
-    /// gather_settled (every outcome kept) instead of the fail-fast gather.
-    settled: bool,
+    mode: Mode,
     /// The parent sleeps `at` ms after spawning, then cancels child `i % children`.
     cancel: Option<(usize, u64)>,
     /// The body runs under `taskio::timeout(ms, ..)`.
@@ -69,7 +82,7 @@ fn leaf() -> impl Strategy<Value = Node> {
         .prop_map(|(d, end, timeout)| Node {
             dur: d * 10,
             end,
-            settled: false,
+            mode: Mode::Gather,
             cancel: None,
             // Odd multiples of 5 ms, so that deadlines rarely tie with sleeps (multiples of 10).
             timeout: timeout.map(|t| t * 10 + 5),
@@ -82,11 +95,11 @@ fn tree() -> impl Strategy<Value = Node> {
         (
             leaf(),
             proptest::collection::vec(inner, 1..=8),
-            any::<bool>(),
+            prop_oneof![Just(Mode::Gather), Just(Mode::Settled), Just(Mode::Group)],
             proptest::option::weighted(0.4, (0usize..8, 0u64..6)),
         )
-            .prop_map(|(mut node, kids, settled, cancel)| {
-                node.settled = settled;
+            .prop_map(|(mut node, kids, mode, cancel)| {
+                node.mode = mode;
                 node.cancel = cancel.map(|(i, at)| (i % kids.len(), at * 10 + 5));
                 node.kids = kids;
                 node
@@ -99,8 +112,10 @@ fn tree() -> impl Strategy<Value = Node> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Outcome {
     Value(u64),
-    /// Failed or panicked, with the id of the node whose body failed.
-    Failed(usize),
+    /// Failed, with the ids of the nodes whose failures the error carries (a group error
+    /// carries several; a timeout, none).
+    Failed(Vec<usize>),
+    /// Panicked, with the id of the node whose body panicked.
     Panicked(usize),
     TimedOut,
     Cancelled,
@@ -188,6 +203,9 @@ fn forget(n: &Node, id: usize, exp: &mut Expected) {
 
 fn sim_body(n: &Node, id: usize, start: u64, cancel: u64, exp: &mut Expected) -> Sim {
     let ids = kid_ids(n, id);
+    if n.mode == Mode::Group && cancel > start {
+        return sim_group(n, id, &ids, start, cancel, exp);
+    }
     if cancel <= start {
         // Cancelled at the instant it was spawned: whether its body ran first (and how far) is
         // the scheduler's choice; it ends then, cancelled unless it finished first.
@@ -241,7 +259,7 @@ fn sim_body(n: &Node, id: usize, start: u64, cancel: u64, exp: &mut Expected) ->
         };
     }
     let all = base.iter().map(|r| r.end.max(g)).max().unwrap_or(g);
-    let fail = (!n.settled)
+    let fail = (n.mode == Mode::Gather)
         .then(|| {
             base.iter()
                 .filter(|r| !r.out.is_ok())
@@ -285,7 +303,7 @@ fn sim_body(n: &Node, id: usize, start: u64, cancel: u64, exp: &mut Expected) ->
         exact &= cancel != end;
         let out = match n.end {
             End::Ok => Outcome::Value(combine(id, &values)),
-            End::Fail => Outcome::Failed(id),
+            End::Fail => Outcome::Failed(vec![id]),
             End::Panic => Outcome::Panicked(id),
         };
         return Sim { end, out, exact };
@@ -326,6 +344,142 @@ fn sim_body(n: &Node, id: usize, start: u64, cancel: u64, exp: &mut Expected) ->
     }
 }
 
+/// Whether an outcome is a failure for a task group (a cancellation is not).
+fn group_failure(o: &Outcome) -> bool {
+    matches!(
+        o,
+        Outcome::Failed(_) | Outcome::Panicked(_) | Outcome::TimedOut
+    )
+}
+
+/// The ids of the failures an error carries.
+fn origins(o: &Outcome) -> Vec<usize> {
+    match o {
+        Outcome::Failed(v) => v.clone(),
+        Outcome::Panicked(i) => vec![*i],
+        _ => Vec::new(),
+    }
+}
+
+/// A node whose children run in a `task_group`; its body (the group's body) sleeps `at` and
+/// cancels one child, if the node says so.
+fn sim_group(
+    n: &Node,
+    id: usize,
+    ids: &[usize],
+    start: u64,
+    cancel: u64,
+    exp: &mut Expected,
+) -> Sim {
+    let mut exact = true;
+    let mut own = vec![NEVER; n.kids.len()];
+    let mut body_end = start;
+    if let Some((i, at)) = n.cancel {
+        own[i] = start + at;
+        body_end = start + at;
+    }
+    let mut base: Vec<Sim> = n
+        .kids
+        .iter()
+        .enumerate()
+        .map(|(k, kid)| sim(kid, ids[k], start, own[k], exp))
+        .collect();
+    let first_failure = |base: &[Sim]| {
+        base.iter()
+            .filter(|r| group_failure(&r.out))
+            .map(|r| r.end)
+            .min()
+            .unwrap_or(NEVER)
+    };
+    let mut fail = first_failure(&base);
+    if let Some((i, _)) = n.cancel
+        && fail.min(cancel) <= body_end
+    {
+        // The failure (or a cancel from outside) stops the body before it cancels the child
+        // (at the same instant: either).
+        exact &= fail.min(cancel) != body_end;
+        body_end = fail.min(cancel);
+        own[i] = NEVER;
+        forget(&n.kids[i], ids[i], exp);
+        base[i] = sim(&n.kids[i], ids[i], start, NEVER, exp);
+        fail = first_failure(&base);
+    }
+    exact &= base.iter().all(|r| r.exact);
+    if !exact {
+        for (k, kid) in n.kids.iter().enumerate() {
+            forget(kid, ids[k], exp);
+        }
+        return Sim {
+            end: start,
+            out: Outcome::Cancelled,
+            exact: false,
+        };
+    }
+    let all = base
+        .iter()
+        .map(|r| r.end)
+        .max()
+        .unwrap_or(start)
+        .max(body_end);
+    let stop = fail.min(cancel);
+    if stop < NEVER && stop <= all {
+        exact &= fail != cancel;
+        // Every child still running at `stop` is cancelled then; one that ends at `stop` too
+        // may or may not see it.
+        let failing_at_stop = base
+            .iter()
+            .filter(|r| group_failure(&r.out) && r.end == stop)
+            .count();
+        for (k, kid) in n.kids.iter().enumerate() {
+            // Two failures at the same instant: the first one seen cancels the other.
+            let sole_failure = group_failure(&base[k].out)
+                && base[k].end == stop
+                && failing_at_stop == 1
+                && cancel != stop;
+            if base[k].end > stop || (base[k].end == stop && !sole_failure) {
+                forget(kid, ids[k], exp);
+                sim(kid, ids[k], start, own[k].min(stop), exp);
+            }
+        }
+        if cancel < fail {
+            exact &= cancel != all || n.dur > 0;
+            return Sim {
+                end: cancel,
+                out: Outcome::Cancelled,
+                exact,
+            };
+        }
+        exact &= failing_at_stop == 1;
+        let carried = base
+            .iter()
+            .filter(|r| group_failure(&r.out) && r.end <= stop)
+            .flat_map(|r| origins(&r.out))
+            .collect();
+        return Sim {
+            end: stop,
+            out: Outcome::Failed(carried),
+            exact,
+        };
+    }
+    // Every child and the body done: then the node's sleep and end.
+    let end = all + n.dur;
+    if cancel < NEVER && cancel >= all && (cancel < end || (n.dur == 0 && cancel == end)) {
+        exact &= cancel != all || n.dur > 0;
+        return Sim {
+            end: cancel,
+            out: Outcome::Cancelled,
+            exact,
+        };
+    }
+    exact &= cancel != end;
+    let out = match n.end {
+        End::Ok => Outcome::Value(combine(id, &[])),
+        End::Fail => Outcome::Failed(vec![id]),
+        End::Panic => Outcome::Panicked(id),
+    };
+    Sim { end, out, exact }
+}
+
 // ---- the real run --------------------------------------------------------------------------
 
 /// What one case's tasks leave behind for the checks.
@@ -352,21 +506,91 @@ fn token(case: u64, id: usize) -> String {
     format!("boom#{case}#{id}#")
 }
 
-fn spawn_node(node: Node, id: usize, case: u64, rec: Shared) -> Task<u64> {
-    let name = format!("c{case}n{id}");
-    let r = rec.clone();
-    let body = async move {
+/// The body of node `id`'s task: its own body, under its timeout if it has one.
+fn node_future(node: Node, id: usize, case: u64, rec: Shared) -> NodeFuture {
+    // Boxed with its `Send` bound spelled out: the bodies recurse (a group's children are
+    // node futures too), and the compiler cannot infer `Send` through the cycle.
+    Box::pin(async move {
         match node.timeout {
             Some(t) => {
-                let inner = body(node.clone(), id, case, r);
+                let inner = body(node.clone(), id, case, rec);
                 taskio::timeout(Duration::from_millis(t), inner).await
             }
-            None => body(node, id, case, r).await,
+            None => body(node, id, case, rec).await,
         }
-    };
-    let task = taskio::task().name(name).spawn(body);
+    })
+}
+
+type NodeFuture = std::pin::Pin<Box<dyn std::future::Future<Output = taskio::Result<u64>> + Send>>;
+
+fn spawn_node(node: Node, id: usize, case: u64, rec: Shared) -> Task<u64> {
+    let name = format!("c{case}n{id}");
+    let task = taskio::task()
+        .name(name)
+        .spawn(node_future(node, id, case, rec.clone()));
     rec.lock().unwrap().task_ids.insert(id, task.id());
     task
+}
+
+/// Records the children's states when their parent's gather or group returned, and keeps
+/// their handles to check at the end that the states did not change.
+fn settle(kids: &mut Vec<Task<u64>>, ids: &[usize], rec: &Shared) {
+    let mut r = rec.lock().unwrap();
+    for (k, t) in kids.drain(..).enumerate() {
+        if !t.is_done() {
+            r.violations.push(format!(
+                "node {} not done after its parent's gather",
+                ids[k]
+            ));
+        }
+        r.states.insert(ids[k], t.state());
+        r.graveyard.push((ids[k], t));
+    }
+}
+
+/// A node whose children run in a task group.
+async fn group_body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u64> {
+    let ids = kid_ids(&node, id);
+    let below = id + 1..id + node.size();
+    let handles: Arc<Mutex<Vec<Task<u64>>>> = Arc::default();
+    let result = {
+        let (handles, rec, node, ids) = (handles.clone(), rec.clone(), node.clone(), ids.clone());
+        taskio::task_group(move |tg| async move {
+            for (k, &kid) in ids.iter().enumerate() {
+                let fut = node_future(node.kids[k].clone(), kid, case, rec.clone());
+                let task = tg.spawn_with(taskio::task().name(format!("c{case}n{kid}")), fut)?;
+                rec.lock().unwrap().task_ids.insert(kid, task.id());
+                handles.lock().unwrap().push(task);
+            }
+            if let Some((i, at)) = node.cancel {
+                taskio::sleep(Duration::from_millis(at)).await?;
+                handles.lock().unwrap()[i].cancel();
+            }
+            taskio::Ok(())
+        })
+        .await
+    };
+    check_none_alive(&rec, below, id);
+    let mut kids = std::mem::take(&mut *handles.lock().unwrap());
+    settle(&mut kids, &ids, &rec);
+    result?;
+    taskio::sleep(Duration::from_millis(node.dur)).await?;
+    own_end(&node, id, case, &rec, &[])
+}
+
+/// The node's own end, once its children are done and its sleep is over.
+fn own_end(node: &Node, id: usize, case: u64, rec: &Shared, values: &[u64]) -> taskio::Result<u64> {
+    match node.end {
+        End::Ok => Ok(combine(id, values)),
+        End::Fail => {
+            rec.lock().unwrap().origins.insert(id);
+            Err(taskio::Error::msg(token(case, id)))
+        }
+        End::Panic => {
+            rec.lock().unwrap().origins.insert(id);
+            panic!("{}", token(case, id))
+        }
+    }
 }
 
 /// Whether any task of the nodes `ids` is still alive.
@@ -378,6 +602,9 @@ fn alive(rec: &Shared, ids: std::ops::Range<usize>) -> Vec<usize> {
 }
 
 async fn body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u64> {
+    if node.mode == Mode::Group {
+        return group_body(node, id, case, rec).await;
+    }
     let ids = kid_ids(&node, id);
     let mut kids: Vec<Task<u64>> = node
         .kids
@@ -386,19 +613,6 @@ async fn body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u
         .map(|(k, &kid)| spawn_node(k.clone(), kid, case, rec.clone()))
         .collect();
     let below = id + 1..id + node.size();
-    let settle = |kids: &mut Vec<Task<u64>>, rec: &Shared| {
-        let mut r = rec.lock().unwrap();
-        for (k, t) in kids.drain(..).enumerate() {
-            if !t.is_done() {
-                r.violations.push(format!(
-                    "node {} not done after its parent's gather",
-                    ids[k]
-                ));
-            }
-            r.states.insert(ids[k], t.state());
-            r.graveyard.push((ids[k], t));
-        }
-    };
     if let Some((i, at)) = node.cancel {
         let early = taskio::sleep(Duration::from_millis(at)).await;
         kids[i].cancel();
@@ -412,18 +626,18 @@ async fn body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u
             }
             record_retrieved(&rec, outcomes.as_ref().ok());
             check_none_alive(&rec, below.clone(), id);
-            settle(&mut kids, &rec);
+            settle(&mut kids, &ids, &rec);
             return Err(cancelled.into());
         }
     }
-    let values = if node.settled {
+    let values = if node.mode == Mode::Settled {
         let outcomes = taskio::gather_settled(kids.iter_mut()).await;
         if outcomes.is_err() {
             rec.lock().unwrap().settled_stopped.insert(id);
         }
         check_none_alive(&rec, below.clone(), id);
         record_retrieved(&rec, outcomes.as_ref().ok());
-        settle(&mut kids, &rec);
+        settle(&mut kids, &ids, &rec);
         outcomes?
             .into_iter()
             .map(|o| o.unwrap_or(0))
@@ -431,21 +645,11 @@ async fn body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u
     } else {
         let values = taskio::gather(kids.iter_mut()).await;
         check_none_alive(&rec, below.clone(), id);
-        settle(&mut kids, &rec);
+        settle(&mut kids, &ids, &rec);
         values?
     };
     taskio::sleep(Duration::from_millis(node.dur)).await?;
-    match node.end {
-        End::Ok => Ok(combine(id, &values)),
-        End::Fail => {
-            rec.lock().unwrap().origins.insert(id);
-            Err(taskio::Error::msg(token(case, id)))
-        }
-        End::Panic => {
-            rec.lock().unwrap().origins.insert(id);
-            panic!("{}", token(case, id))
-        }
-    }
+    own_end(&node, id, case, &rec, &values)
 }
 
 fn record_retrieved(rec: &Shared, outcomes: Option<&Vec<taskio::Result<u64>>>) {
@@ -588,13 +792,17 @@ fn run_case(root: Node, root_cancel: Option<u64>) -> Result<(), TestCaseError> {
         prop_assert_eq!(elapsed, sim.end, "the root's end time");
         match (&sim.out, &outcome) {
             (Outcome::Value(v), Ok(got)) => prop_assert_eq!(v, got),
-            (Outcome::Failed(i) | Outcome::Panicked(i), Err(e)) => {
-                prop_assert!(
-                    e.to_string().contains(&token(case, *i)),
-                    "{} vs {:?}",
-                    e,
-                    sim.out
-                )
+            (Outcome::Failed(ids), Err(e)) => {
+                prop_assert!(!e.is_cancelled() && !e.is_panic(), "{e} is not a failure");
+                for i in ids {
+                    let tok = token(case, *i);
+                    prop_assert!(e.to_string().contains(&tok), "{} vs {:?}", e, sim.out);
+                }
+            }
+            (Outcome::Panicked(i), Err(e)) => {
+                prop_assert!(e.is_panic(), "{e} is not a panic");
+                let tok = token(case, *i);
+                prop_assert!(e.to_string().contains(&tok), "{} vs {:?}", e, sim.out);
             }
             (Outcome::TimedOut, Err(e)) => prop_assert!(e.is_timed_out(), "{e} is not a timeout"),
             (Outcome::Cancelled, Err(e)) => prop_assert!(e.is_cancelled(), "{e} is not a cancel"),
