@@ -1,2 +1,111 @@
-//! The `taskio` command.
-fn main() {}
+//! The `taskio` command: `taskio demo` runs the seeds' scenarios live, `taskio fetch` fetches
+//! many URLs at once. Exit codes: 0 success, 1 some scenario/URL failed, 2 bad usage.
+
+use std::process::ExitCode;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use taskio_cli::fetch;
+
+/// taskio: Python asyncio's task model for Rust, live.
+#[derive(Parser, Debug)]
+#[command(name = "taskio", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every scenario of the seed documents live, next to what asyncio prints and takes.
+    Demo {
+        /// Multiply the seeds' durations (1 = the seeds' own seconds).
+        #[arg(long, default_value_t = 0.2)]
+        scale: f64,
+        /// One JSON object per scenario per line:
+        /// {"scenario","expected_ms","measured_ms","ok","output",...}.
+        #[arg(long)]
+        json: bool,
+        /// Run one scenario (e.g. `003/cancellable_work`, or just `cancellable_work`).
+        #[arg(long, value_name = "NAME")]
+        only: Option<String>,
+    },
+    /// Fetch many URLs at once: results as they complete, then a summary table.
+    ///
+    /// Exit code 0 when every URL succeeded (2xx/3xx, body within --max-bytes), 1 when some
+    /// failed, 2 on bad usage.
+    Fetch {
+        /// The URLs (http or https).
+        #[arg(value_name = "URL")]
+        urls: Vec<String>,
+        /// Also fetch the URLs in FILE, one per line (`#` comments; `-` reads stdin).
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// At most N requests in flight.
+        #[arg(long, value_name = "N", default_value_t = 10,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+        /// Each request's time limit, connect to last byte (500ms, 2s, 1.5).
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = fetch::parse_duration)]
+        timeout: Duration,
+        /// Run every URL and report every outcome (default: the first failure cancels the rest).
+        #[arg(long)]
+        settled: bool,
+        /// One JSON object per URL as it completes, then {"summary": ...}.
+        #[arg(long)]
+        json: bool,
+        /// Cut (and report as failed) bodies larger than this (1024, 64k, 10MiB).
+        #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = fetch::parse_size)]
+        max_bytes: u64,
+        /// Start the embedded demo server and fetch a set of its URLs (plus any given).
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { scale, json, only } => {
+            match taskio_cli::demo::run(taskio_cli::demo::DemoOptions { scale, json, only }) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("taskio demo: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Fetch {
+            urls,
+            file,
+            limit,
+            timeout,
+            settled,
+            json,
+            max_bytes,
+            demo,
+        } => {
+            let options = fetch::FetchOptions {
+                urls,
+                file,
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+                timeout,
+                settled,
+                json,
+                max_bytes,
+                demo,
+            };
+            match fetch::run(options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("taskio fetch: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

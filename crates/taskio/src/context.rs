@@ -27,6 +27,8 @@ pub(crate) struct Frame {
 struct Current {
     task: RefCell<Option<Arc<dyn TaskCore>>>,
     scopes: RefCell<Vec<Frame>>,
+    /// `scopes.len()`, readable without borrowing: the cancellation points' fast path.
+    depth: Cell<usize>,
     /// Frames below this index belong to a task whose poll encloses the current one (an eager
     /// spawn polls the new task inside its spawner's poll): they are not the current task's.
     base: Cell<usize>,
@@ -37,6 +39,7 @@ thread_local! {
         Current {
             task: RefCell::new(None),
             scopes: RefCell::new(Vec::new()),
+            depth: Cell::new(0),
             base: Cell::new(0),
         }
     };
@@ -53,7 +56,7 @@ pub(crate) struct Entered {
 pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Entered {
     CURRENT.with(|c| Entered {
         task: c.task.replace(Some(core)),
-        base: c.base.replace(c.scopes.borrow().len()),
+        base: c.base.replace(c.depth.get()),
     })
 }
 
@@ -62,10 +65,10 @@ pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Entered {
 pub(crate) fn leave(entered: Entered) -> Arc<dyn TaskCore> {
     CURRENT.with(|c| {
         let depth = c.base.replace(entered.base);
-        let mut scopes = c.scopes.borrow_mut();
-        if scopes.len() > depth {
+        if c.depth.get() > depth {
             // Scopes pop themselves, also on unwind; this only guards the stack's shape.
-            scopes.truncate(depth);
+            c.scopes.borrow_mut().truncate(depth);
+            c.depth.set(depth);
         }
         c.task
             .replace(entered.task)
@@ -94,11 +97,11 @@ pub(crate) fn take_cancel() -> Option<Cancelled> {
             {
                 return Some(cancelled);
             }
-            let mut scopes = c.scopes.borrow_mut();
             let base = c.base.get();
-            if scopes.len() <= base {
+            if c.depth.get() <= base {
                 return None;
             }
+            let mut scopes = c.scopes.borrow_mut();
             let frame = scopes[base..].iter_mut().rev().find(|f| f.pending)?;
             frame.pending = false;
             frame.delivered = true;
@@ -114,13 +117,22 @@ pub(crate) fn with_frame<R>(frame: Frame, f: impl FnOnce() -> R, back: impl FnOn
     struct Pop<B: FnOnce(Frame)>(Option<B>);
     impl<B: FnOnce(Frame)> Drop for Pop<B> {
         fn drop(&mut self) {
-            let frame = CURRENT.with(|c| c.scopes.borrow_mut().pop());
+            let frame = CURRENT.with(|c| {
+                let mut scopes = c.scopes.borrow_mut();
+                let frame = scopes.pop();
+                c.depth.set(scopes.len());
+                frame
+            });
             if let (Some(back), Some(frame)) = (self.0.take(), frame) {
                 back(frame);
             }
         }
     }
-    CURRENT.with(|c| c.scopes.borrow_mut().push(frame));
+    CURRENT.with(|c| {
+        let mut scopes = c.scopes.borrow_mut();
+        scopes.push(frame);
+        c.depth.set(scopes.len());
+    });
     let _pop = Pop(Some(back));
     f()
 }

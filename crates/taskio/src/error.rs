@@ -162,11 +162,32 @@ impl fmt::Display for TimedOut {
 
 impl StdError for TimedOut {}
 
-/// Which task an error came out of: its id and name, for messages.
+/// Which task an error came out of: its id and name, for messages. An unnamed task's
+/// `Task-<id>` is written only when someone reads it: cancelling many tasks formats nothing.
 #[derive(Clone, Debug)]
 pub(crate) struct TaskLabel {
     pub(crate) id: TaskId,
-    pub(crate) name: Cow<'static, str>,
+    name: Option<Cow<'static, str>>,
+    default_name: std::sync::OnceLock<String>,
+}
+
+impl TaskLabel {
+    pub(crate) fn new(id: TaskId, name: Option<Cow<'static, str>>) -> Self {
+        TaskLabel {
+            id,
+            name,
+            default_name: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        match &self.name {
+            Some(n) => n,
+            None => self
+                .default_name
+                .get_or_init(|| format!("Task-{}", self.id)),
+        }
+    }
 }
 
 enum Kind {
@@ -366,7 +387,7 @@ impl Error {
     /// assert_eq!(taskio::Error::msg("x").task_name(), None);
     /// ```
     pub fn task_name(&self) -> Option<&str> {
-        self.inner.task.as_ref().map(|t| &*t.name)
+        self.inner.task.as_ref().map(|t| t.name())
     }
 
     /// The id of the task this error came out of, if it came out of one.
@@ -447,7 +468,7 @@ impl StdError for Standard {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let task = self.inner.task.as_ref().map(|t| &*t.name);
+        let task = self.inner.task.as_ref().map(|t| t.name());
         match (&self.inner.kind, task) {
             (Kind::Cancelled(c), Some(name)) => match c.message() {
                 Some(m) => write!(f, "task '{name}' was cancelled: {m}"),
@@ -490,7 +511,7 @@ impl fmt::Debug for Error {
             Kind::User(e) => d.field("error", e),
         };
         if let Some(t) = &self.inner.task {
-            d.field("task", &t.name).field("task_id", &t.id);
+            d.field("task", &t.name()).field("task_id", &t.id);
         }
         d.finish()
     }

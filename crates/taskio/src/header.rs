@@ -98,13 +98,7 @@ impl Header {
     }
 
     pub(crate) fn label(&self) -> TaskLabel {
-        TaskLabel {
-            id: self.id,
-            name: match &self.name {
-                Some(n) => n.clone(),
-                None => Cow::Owned(format!("Task-{}", self.id)),
-            },
-        }
+        TaskLabel::new(self.id, self.name.clone())
     }
 
     pub(crate) fn task_state(&self) -> TaskState {

@@ -38,6 +38,7 @@ use crate::output::TaskOutput;
 /// });
 /// assert_eq!(out.unwrap(), "main's value");
 /// ```
+#[track_caller]
 pub fn run<F>(main: F) -> Result<<F::Output as TaskOutput>::Value>
 where
     F: Future + Send + 'static,
@@ -124,6 +125,7 @@ impl Runner {
     /// let v = taskio::Runner::new().run(async { taskio::Ok(vec![1, 2]) }).unwrap();
     /// assert_eq!(v, [1, 2]);
     /// ```
+    #[track_caller]
     pub fn run<F>(self, main: F) -> Result<<F::Output as TaskOutput>::Value>
     where
         F: Future + Send + 'static,
@@ -142,8 +144,18 @@ impl Runner {
             .build()
             .expect("taskio: could not build the tokio runtime");
         let grace = self.shutdown_grace;
+        // `main`'s spawn site is the caller's `run(..)` line, as `tree()` and reports show it.
+        let location = std::panic::Location::caller();
         let out = runtime.block_on(async move {
-            let main = crate::task().name("main").spawn(main);
+            let placement = crate::spawn::Placement {
+                parent: None,
+                member: None,
+                gate: None,
+            };
+            let main = crate::task()
+                .name("main")
+                .spawn_placed(main, location, placement)
+                .expect("taskio: run's own runtime is current inside block_on");
             let main_id = main.id();
             let out = main.await;
             shutdown(main_id, grace).await;

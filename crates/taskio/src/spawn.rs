@@ -219,8 +219,7 @@ impl Builder {
         let core: Arc<dyn TaskCore> = cell.clone();
         let running = TaskFuture {
             core: Some(core),
-            gate,
-            admission: None,
+            gate: gate.map(|g| Box::new(Admission::Waiting(g))),
             stage: Stage::Running { future },
         };
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
@@ -249,6 +248,13 @@ pub(crate) struct Placement {
 /// A place to wait for before the body starts (a task group's concurrency limit); its output is
 /// held until the task is done, and dropping it gives the place back.
 pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
+
+/// A gated task's place: the gate it waits at, then the place it holds until it is done. Boxed
+/// in the task's future, so that tasks without a gate pay one word for it.
+enum Admission {
+    Waiting(Gate),
+    Admitted(#[allow(dead_code)] Box<dyn Send>),
+}
 
 fn new_cell<T: Send + 'static>(
     name: Option<Cow<'static, str>>,
@@ -283,7 +289,6 @@ where
     let running = TaskFuture {
         core: Some(core),
         gate: None,
-        admission: None,
         stage: Stage::Running { future },
     };
     (Task { cell }, running)
@@ -337,8 +342,7 @@ pin_project! {
         // `None` once the task is complete.
         core: Option<Arc<dyn TaskCore>>,
         // What the task waits for before its body starts, then what it holds until it is done.
-        gate: Option<Gate>,
-        admission: Option<Box<dyn Send>>,
+        gate: Option<Box<Admission>>,
         #[pin]
         stage: Stage<F>,
     }
@@ -380,7 +384,7 @@ where
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
         };
-        if let Some(gate) = this.gate.as_mut() {
+        if let Some(Admission::Waiting(gate)) = this.gate.as_deref_mut() {
             let header = core.header();
             // Park first, then look: a cancel that comes in between sees the waker and wakes us.
             if register {
@@ -388,16 +392,17 @@ where
             }
             // A task cancelled or aborted while it waits gives its place back and never runs
             // its body.
-            if !header.cancel_pending() && !header.aborted() {
+            if header.cancel_pending() || header.aborted() {
+                *this.gate = None;
+            } else {
                 match gate.as_mut().poll(cx) {
-                    Poll::Ready(admission) => *this.admission = Some(admission),
+                    Poll::Ready(place) => *this.gate = Some(Box::new(Admission::Admitted(place))),
                     Poll::Pending => {
                         *this.core = Some(core);
                         return Poll::Pending;
                     }
                 }
             }
-            *this.gate = None;
         }
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);

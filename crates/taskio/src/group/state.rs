@@ -7,10 +7,10 @@
 //! abort is cancelled by it, one registered after is cancelled by its own registration), a child
 //! completing while its spawner has not yet registered it (an eager child). A child's completion
 //! costs one lock and O(1) work; the group's future is woken only by the last child or by the
-//! first failure.
+//! first failure, whose completion also cancels the siblings (one request each, ever).
 //!
-//! The waker, the mutex and the counters are `crate::sync` types so that a loom model can drive
-//! this state machine directly.
+//! The mutex is `crate::sync`'s, so that a loom model can drive this state machine directly
+//! (`Shared::new`, then `reserve` / `register` / `child_done` / `try_finish` from model threads).
 
 use std::sync::Arc;
 use std::task::Waker;
@@ -82,6 +82,14 @@ impl State {
             .filter_map(|(_, c)| c.core.clone())
             .collect()
     }
+}
+
+/// A refused spawn because a group is shutting down is how the shutdown reaches code that
+/// spawns: like the cancellation it stands for, it is not a failure.
+pub(crate) fn is_shutdown_refusal(error: &Error) -> bool {
+    error
+        .downcast_ref::<super::GroupSpawnError>()
+        .is_some_and(super::GroupSpawnError::is_shutting_down)
 }
 
 /// What a task group's handles, its future and its children share.
@@ -179,6 +187,7 @@ impl GroupHook for Shared {
     /// this child gives back its place in a limited group, so that no waiting child starts
     /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
+        let failure = failure.filter(|e| !is_shutdown_refusal(e));
         let mut orphaned_failure = None;
         let mut siblings = Vec::new();
         let (removed, waker) = {

@@ -1,0 +1,168 @@
+//! Seed 003, the long tutorial: two named tasks (`create_task(..., name=...)`) printing in
+//! asyncio's order, `gather` of A/B/C then D/E/F with `return_exceptions=True`, and a task
+//! cancelled mid-sleep whose cleanup runs before its caller confirms the cancellation.
+
+use super::py::{self, PyException};
+use super::scenario::{Ctx, Program, Scenario};
+
+/// The seed's scenarios, in the seed's order.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "003/create_task_named",
+            title: "\"Fast Task\" and \"Slow Task\": main keeps working while they run",
+            asyncio: &[
+                "Main coroutine: Tasks are scheduled, now I can do other work...",
+                "Task 1: starting",
+                "Task 2: starting",
+                "Main coroutine: Done with my work, now I'll wait for the tasks.",
+                "Task 1: finished after 1s",
+                "Task 2: finished after 2s",
+                "Results: 10, 20",
+            ],
+            seconds: 2.0,
+            run: create_task_named,
+        },
+        Scenario {
+            name: "003/gather_return_exceptions",
+            title: "gather A/B/C (3 s), then D/E/F with E failing and return_exceptions=True (3 s)",
+            asyncio: &[
+                "All successful: ['Data from A', 'Data from B', 'Data from C']",
+                "With exceptions handled: ['Data from D', RuntimeError('Failed to fetch data E!'), 'Data from F']",
+            ],
+            seconds: 6.0,
+            run: gather_return_exceptions,
+        },
+        Scenario {
+            name: "003/cancellable_work",
+            title: "cancel(): CancelledError inside, cleanup runs, the caller confirms",
+            asyncio: &[
+                "Task started. Now sleeping for 10 seconds.",
+                "Main: Requesting task cancellation.",
+                "Task received cancellation signal! Cleaning up...",
+                "This 'finally' block always runs, making it great for cleanup.",
+                "Main: Confirmed that the task was cancelled.",
+            ],
+            seconds: 1.0,
+            run: cancellable_work_main,
+        },
+    ]
+}
+
+async fn background_work(ctx: Ctx, n: u64) -> taskio::Result<u64> {
+    ctx.print(format!("Task {n}: starting"));
+    taskio::sleep(ctx.secs(n as f64)).await?; // Simulate some I/O-bound work
+    ctx.print(format!("Task {n}: finished after {n}s"));
+    Ok(n * 10)
+}
+
+fn create_task_named(ctx: Ctx) -> Program {
+    Box::pin(async move {
+        // Create two tasks, scheduling them to run immediately
+        let task1 = taskio::task()
+            .name("Fast Task")
+            .spawn(background_work(ctx.clone(), 1));
+        let task2 = taskio::task()
+            .name("Slow Task")
+            .spawn(background_work(ctx.clone(), 2));
+        ctx.note(format!(
+            "spawned '{}' and '{}' ({} / {})",
+            task1.name(),
+            task2.name(),
+            task1.state(),
+            task2.state()
+        ));
+
+        ctx.print("Main coroutine: Tasks are scheduled, now I can do other work...");
+        taskio::sleep(ctx.secs(0.5)).await?; // The main coroutine does its own thing
+        ctx.print("Main coroutine: Done with my work, now I'll wait for the tasks.");
+
+        // Await the tasks to retrieve their results and ensure they are finished
+        let result1 = task1.await?;
+        let result2 = task2.await?;
+        ctx.print(format!("Results: {result1}, {result2}"));
+        Ok(())
+    })
+}
+
+async fn fetch_data(
+    ctx: Ctx,
+    id: &'static str,
+    delay: f64,
+    should_fail: bool,
+) -> taskio::Result<String> {
+    taskio::sleep(ctx.secs(delay)).await?;
+    if should_fail {
+        return Err(PyException::new("RuntimeError", format!("Failed to fetch data {id}!")).into());
+    }
+    Ok(format!("Data from {id}"))
+}
+
+fn gather_return_exceptions(ctx: Ctx) -> Program {
+    Box::pin(async move {
+        // Run three tasks concurrently
+        let results = taskio::gather([
+            fetch_data(ctx.clone(), "A", 3.0, false),
+            fetch_data(ctx.clone(), "B", 1.0, false),
+            fetch_data(ctx.clone(), "C", 2.0, false),
+        ])
+        .await?;
+        ctx.print(format!(
+            "All successful: {}",
+            py::list(results.iter().map(|r| py::str_repr(r)))
+        ));
+
+        // Demonstrate error handling with gather_settled (return_exceptions=True)
+        let mixed_results = taskio::gather_settled([
+            fetch_data(ctx.clone(), "D", 1.0, false),
+            fetch_data(ctx.clone(), "E", 2.0, true),
+            fetch_data(ctx.clone(), "F", 3.0, false),
+        ])
+        .await?;
+        ctx.print(format!(
+            "With exceptions handled: {}",
+            py::list(
+                mixed_results
+                    .iter()
+                    .map(|r| py::outcome_repr(r, |s: &String| py::str_repr(s)))
+            )
+        ));
+        Ok(())
+    })
+}
+
+async fn cancellable_work(ctx: Ctx) -> taskio::Result<()> {
+    ctx.print("Task started. Now sleeping for 10 seconds.");
+    let outcome = match taskio::sleep(ctx.secs(10.0)).await {
+        Ok(()) => {
+            ctx.print("Task finished successfully."); // This won't be printed if cancelled
+            Ok(())
+        }
+        Err(cancelled) => {
+            ctx.print("Task received cancellation signal! Cleaning up...");
+            // Perform any necessary cleanup here: it may await.
+            taskio::sleep(ctx.secs(0.0)).await?;
+            Err(cancelled.into()) // re-raise: the task ends cancelled
+        }
+    };
+    // the `finally` block
+    ctx.print("This 'finally' block always runs, making it great for cleanup.");
+    outcome
+}
+
+fn cancellable_work_main(ctx: Ctx) -> Program {
+    Box::pin(async move {
+        let task = taskio::spawn(cancellable_work(ctx.clone()));
+        taskio::sleep(ctx.secs(1.0)).await?; // Let the task run for a bit
+
+        ctx.print("Main: Requesting task cancellation.");
+        task.cancel();
+
+        // Awaiting a cancelled task gives Err(Cancelled)
+        match task.await {
+            Err(e) if e.is_cancelled() => ctx.print("Main: Confirmed that the task was cancelled."),
+            other => ctx.print(format!("Main: unexpected outcome {other:?}")),
+        }
+        Ok(())
+    })
+}

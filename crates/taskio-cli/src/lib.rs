@@ -1,0 +1,6 @@
+//! The `taskio` command as a library: the demo of the seeds' scenarios, the concurrent
+//! fetcher, and the embedded HTTP server both use (exposed for the CLI's tests).
+
+pub mod demo;
+pub mod fetch;
+pub mod server;
