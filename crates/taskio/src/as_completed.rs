@@ -179,6 +179,8 @@ impl<T: Send + 'static> AsCompleted<T> {
     }
 
     fn poll_slot(&mut self, i: usize) {
+        #[cfg(test)]
+        POLLS.with(|p| p.set(p.get() + 1));
         let Some(slot) = &mut self.slots[i] else {
             return;
         };
@@ -196,6 +198,12 @@ impl<T: Send + 'static> AsCompleted<T> {
             slot.task.cancel();
         }
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Polls of tasks by as_completed on this thread (for the linearity test).
+    static POLLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 // Nothing in the stream is pinned: the values wait in a queue, and are only ever moved.
@@ -283,5 +291,48 @@ impl<T: Send + 'static> fmt::Debug for AsCompleted<T> {
             .field("remaining", &self.remaining)
             .field("timed_out", &self.timed_out.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// Polls of tasks made while taking the outcomes of `n` tasks that finish one by one.
+    fn polls_for_taking_all(n: u64) -> usize {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        super::POLLS.with(|p| p.set(0));
+        rt.block_on(async move {
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    crate::spawn(async move {
+                        crate::sleep(Duration::from_millis(i + 1)).await?;
+                        crate::Ok(i)
+                    })
+                })
+                .collect();
+            let mut stream = super::as_completed(tasks);
+            let mut expected = 0;
+            while let Some((i, outcome)) = stream.next().await {
+                assert_eq!((i as u64, outcome.unwrap()), (expected, expected));
+                expected += 1;
+            }
+            assert_eq!(expected, n);
+        });
+        super::POLLS.with(|p| p.get())
+    }
+
+    #[test]
+    fn taking_every_outcome_polls_each_task_about_twice_however_many() {
+        let small = polls_for_taking_all(4_000);
+        let large = polls_for_taking_all(20_000);
+        assert!(small <= 2 * 4_000, "{small} polls for 4k tasks");
+        assert!(large <= 2 * 20_000, "{large} polls for 20k tasks");
+        let ratio = large as f64 / small as f64;
+        assert!((4.5..=5.5).contains(&ratio), "ratio {ratio}");
     }
 }

@@ -137,9 +137,8 @@ impl<T> Cell<T> {
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
         let mut slot = lock(&self.slot);
         if slot.done {
-            // `complete` marks the header in the same critical section that sets `done`, so a
-            // task handed back as done reports `is_done()` (loom_cell::done_observer_vs_completion).
-            debug_assert!(self.header.is_complete());
+            // `complete` marks the header under this lock: a task handed back as done reports
+            // `is_done()`.
             let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
             return Poll::Ready(failed);
         }

@@ -8,8 +8,11 @@
 //! cancelling the task that awaits it. Awaiting a gather is a cancellation point: a cancelled
 //! awaiter cancels every input, waits for their cleanup, and gets `Err(Cancelled)`.
 //!
-//! Each input is polled only when it woke (up to 32 inputs, every input is polled on each wake,
-//! which is cheaper for few): gathering a million tasks costs O(1) per completion.
+//! Up to 30 inputs (known from the iterator's size hint), they sit unboxed in one
+//! `futures_util` `JoinAll` and are all polled on each wake, which is cheapest for so few.
+//! Beyond that, each input has its own waker that queues it when it wakes, and only queued
+//! inputs are polled: gathering a million tasks costs O(1) per completion (tokio's `join_all`
+//! over `JoinHandle`s re-polls everything when the coop budget runs out).
 //!
 //! Deliberate difference from CPython: when one input fails, [`gather`] cancels the others (the
 //! seeds describe this; CPython leaves them running, orphaned) and waits for their cleanup before
@@ -23,11 +26,13 @@ use std::task::{Context, Poll, Waker};
 
 use crate::context::take_cancel;
 use crate::error::{Cancelled, Error, Result};
+use crate::gather_small::Small;
 use crate::output::TaskOutput;
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::scope::Scope;
 
-/// Up to this many inputs, every running input is polled on each wake (no per-input waker).
+/// Up to this many inputs (when the size hint did not tell, or with a limit), every running input
+/// is polled on each wake, with no per-input waker.
 const SMALL: usize = 32;
 
 type Value<F> = <<F as Future>::Output as TaskOutput>::Value;
@@ -72,7 +77,7 @@ where
     <I::Item as Future>::Output: TaskOutput,
 {
     Gather {
-        core: Core::new(futures, false),
+        inner: Inner::new(futures, false),
     }
 }
 
@@ -113,7 +118,7 @@ where
     <I::Item as Future>::Output: TaskOutput,
 {
     GatherSettled {
-        core: Core::new(futures, true),
+        inner: Inner::new(futures, true),
     }
 }
 
@@ -130,7 +135,7 @@ pub struct Gather<F: Future>
 where
     F::Output: TaskOutput,
 {
-    core: Core<F>,
+    inner: Inner<F>,
 }
 
 /// The future of [`gather_settled`]: awaits to `taskio::Result<Vec<taskio::Result<T>>>`.
@@ -146,7 +151,7 @@ pub struct GatherSettled<F: Future>
 where
     F::Output: TaskOutput,
 {
-    core: Core<F>,
+    inner: Inner<F>,
 }
 
 impl<F: Future> Gather<F>
@@ -158,8 +163,9 @@ where
     ///
     /// The limit governs inputs that are futures. A [`Task`](crate::Task) runs from the moment
     /// it is spawned, whatever the limit: to bound concurrency, pass futures, not spawned tasks.
-    /// Inputs not yet started when the gather fails are dropped without being polled (a `Task`
-    /// among them is detached, not cancelled: another reason to pass futures).
+    /// Inputs held back by the limit when the gather fails (or is cancelled) are dropped without
+    /// being polled (a `Task` among them is detached, not cancelled: another reason to pass
+    /// futures). Without a limit, every input starts on the gather's first poll.
     ///
     /// # Panics
     ///
@@ -181,7 +187,7 @@ where
     /// # taskio::Ok(()) }).unwrap();
     /// ```
     pub fn limit(mut self, n: usize) -> Self {
-        self.core.set_limit(n);
+        self.inner.set_limit(n);
         self
     }
 }
@@ -208,7 +214,7 @@ where
     /// # taskio::Ok(()) }).unwrap();
     /// ```
     pub fn limit(mut self, n: usize) -> Self {
-        self.core.set_limit(n);
+        self.inner.set_limit(n);
         self
     }
 }
@@ -220,19 +226,14 @@ where
     type Output = Result<Vec<Value<F>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let core = &mut self.get_mut().core;
-        if core.poll_core(cx).is_pending() {
-            return Poll::Pending;
-        }
-        Poll::Ready(core.finish().map(|outcomes| {
-            outcomes
-                .into_iter()
-                .map(|o| match o {
-                    Some(Ok(v)) => v,
-                    _ => unreachable!("taskio: a gather without failure has every value"),
-                })
-                .collect()
-        }))
+        self.get_mut().inner.poll(cx).map(|r| {
+            r.map(|outcomes| {
+                outcomes
+                    .into_iter()
+                    .map(|o| o.expect("taskio: a gather without failure has every value"))
+                    .collect()
+            })
+        })
     }
 }
 
@@ -243,16 +244,7 @@ where
     type Output = Result<Vec<Result<Value<F>>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let core = &mut self.get_mut().core;
-        if core.poll_core(cx).is_pending() {
-            return Poll::Pending;
-        }
-        Poll::Ready(core.finish().map(|outcomes| {
-            outcomes
-                .into_iter()
-                .map(|o| o.expect("taskio: a settled gather has every outcome"))
-                .collect()
-        }))
+        self.get_mut().inner.poll(cx)
     }
 }
 
@@ -261,7 +253,7 @@ where
     F::Output: TaskOutput,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.debug("Gather", f)
+        self.inner.debug("Gather", f)
     }
 }
 
@@ -270,7 +262,83 @@ where
     F::Output: TaskOutput,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.debug("GatherSettled", f)
+        self.inner.debug("GatherSettled", f)
+    }
+}
+
+/// The two ways a gather runs, chosen from the input iterator's size hint.
+enum Inner<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    /// At most 30 inputs: one `JoinAll`, every input polled on each wake.
+    Small(Small<F>),
+    Core(Core<F>),
+    Done,
+}
+
+// The inputs are pinned in boxes (`Core`'s, `JoinAll`'s) before their first poll; before that
+// they are only moved. So the gather may move freely.
+impl<F: Future> Unpin for Inner<F> where F::Output: TaskOutput {}
+
+type Outcomes<F> = Result<Vec<Result<Value<F>>>>;
+
+impl<F: Future> Inner<F>
+where
+    F::Output: TaskOutput,
+{
+    fn new(futures: impl IntoIterator<Item = F>, settled: bool) -> Self {
+        let inputs = futures.into_iter();
+        match inputs.size_hint().1 {
+            Some(n) if n <= crate::gather_small::MAX => Inner::Small(Small::new(inputs, settled)),
+            _ => Inner::Core(Core::new(inputs.collect(), settled)),
+        }
+    }
+
+    fn set_limit(&mut self, n: usize) {
+        assert!(n > 0, "taskio: a gather's limit must be at least 1");
+        match self {
+            Inner::Small(small) => small.set_limit(n),
+            Inner::Core(core) => core.limit = n,
+            Inner::Done => {}
+        }
+    }
+
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct(name);
+        match self {
+            Inner::Small(_) => {
+                d.field("running", &true);
+            }
+            Inner::Core(core) => {
+                d.field("len", &core.children.len())
+                    .field("in_flight", &core.in_flight)
+                    .field("remaining", &core.remaining);
+            }
+            Inner::Done => {
+                d.field("done", &true);
+            }
+        }
+        d.finish_non_exhaustive()
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcomes<F>> {
+        let polled = match self {
+            Inner::Small(small) => {
+                if !small.is_cancelled()
+                    && let Some(c) = take_cancel()
+                {
+                    small.cancel(c);
+                }
+                small.poll(cx)
+            }
+            Inner::Core(core) => core.poll_core(cx).map(|()| core.finish()),
+            Inner::Done => panic!("taskio: a gather was polled after it completed"),
+        };
+        if polled.is_ready() {
+            *self = Inner::Done;
+        }
+        polled
     }
 }
 
@@ -313,20 +381,22 @@ where
     queue: Option<Arc<ReadyQueue>>,
     batch: Vec<usize>,
     finished: bool,
-    #[cfg(test)]
-    polls: usize,
 }
 
-// The inputs are pinned in their own boxes before their first poll; the `Unstarted` ones are
-// only ever moved. So the gather may move freely.
+#[cfg(test)]
+thread_local! {
+    /// Polls of inputs by the queued gather on this thread (for the linearity test).
+    static POLLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl<F: Future> Unpin for Core<F> where F::Output: TaskOutput {}
 
 impl<F: Future> Core<F>
 where
     F::Output: TaskOutput,
 {
-    fn new(futures: impl IntoIterator<Item = F>, settled: bool) -> Self {
-        let children: Vec<Child<F>> = futures
+    fn new(inputs: Vec<F>, settled: bool) -> Self {
+        let children: Vec<Child<F>> = inputs
             .into_iter()
             .map(|f| Child {
                 state: State::Unstarted(f),
@@ -350,22 +420,7 @@ where
             queue: (n > SMALL).then(ReadyQueue::new),
             batch: Vec::new(),
             finished: false,
-            #[cfg(test)]
-            polls: 0,
         }
-    }
-
-    fn set_limit(&mut self, n: usize) {
-        assert!(n > 0, "taskio: a gather's limit must be at least 1");
-        self.limit = n;
-    }
-
-    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(name)
-            .field("len", &self.children.len())
-            .field("in_flight", &self.in_flight)
-            .field("remaining", &self.remaining)
-            .finish_non_exhaustive()
     }
 
     /// Drives the inputs; ready when every input has ended.
@@ -450,15 +505,14 @@ where
             return;
         };
         #[cfg(test)]
-        {
-            self.polls += 1;
-        }
+        POLLS.with(|p| p.set(p.get() + 1));
         let polled = match &child.entry {
-            Some((_, waker)) => {
-                let mut own = Context::from_waker(waker);
-                child.scope.enter(|| fut.as_mut().poll(&mut own))
-            }
-            None => child.scope.enter(|| fut.as_mut().poll(cx)),
+            Some((_, waker)) => poll_in(
+                &mut child.scope,
+                fut.as_mut(),
+                &mut Context::from_waker(waker),
+            ),
+            None => poll_in(&mut child.scope, fut.as_mut(), cx),
         };
         let Poll::Ready(output) = polled else {
             return;
@@ -513,7 +567,7 @@ where
     }
 
     /// The outcomes, or why there are none; called once, when every input has ended.
-    fn finish(&mut self) -> Result<Vec<Option<Result<Value<F>>>>> {
+    fn finish(&mut self) -> Outcomes<F> {
         if let Some(cancelled) = self.cancelled.take() {
             if let Some(failure) = self.failure.take() {
                 crate::report::discarded("gather", &failure);
@@ -523,40 +577,37 @@ where
         if let Some(failure) = self.failure.take() {
             return Err(failure);
         }
-        Ok(std::mem::take(&mut self.outcomes))
+        Ok(std::mem::take(&mut self.outcomes)
+            .into_iter()
+            .map(|o| o.expect("taskio: a gather that did not stop has every outcome"))
+            .collect())
     }
+}
+
+/// Polls `fut` in `scope`. A scope with no pending request is invisible to cancellation points
+/// (they take the innermost *pending* request), so its frame is only pushed when it has one.
+#[inline]
+pub(crate) fn poll_in<F: Future + ?Sized>(
+    scope: &mut Scope,
+    fut: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    scope.enter(|| fut.poll(cx))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
     use std::time::Duration;
 
     /// Polls of inputs made by a gather of `n` tasks that finish one by one, run inside a
     /// spawned task (so tokio's coop budget applies to the gathering task).
     fn polls_for_gathering(n: u64) -> usize {
-        struct Counted<F: Future>(super::Gather<F>)
-        where
-            F::Output: crate::TaskOutput;
-        impl<F: Future> Future for Counted<F>
-        where
-            F::Output: crate::TaskOutput,
-        {
-            type Output = (usize, usize);
-            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(usize, usize)> {
-                let this = self.get_mut();
-                Pin::new(&mut this.0)
-                    .poll(cx)
-                    .map(|r| (r.unwrap().len(), this.0.core.polls))
-            }
-        }
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
             .build()
             .unwrap();
+        super::POLLS.with(|p| p.set(0));
         rt.block_on(async move {
             crate::spawn(async move {
                 let tasks: Vec<_> = (0..n)
@@ -567,13 +618,13 @@ mod tests {
                         })
                     })
                     .collect();
-                let (len, polls) = Counted(super::gather(tasks)).await;
-                assert_eq!(len as u64, n);
-                crate::Ok(polls)
+                assert_eq!(super::gather(tasks).await?.len() as u64, n);
+                crate::Ok(())
             })
             .await
             .unwrap()
-        })
+        });
+        super::POLLS.with(|p| p.get())
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! [`gather!`](crate::gather!): asyncio's `gather(a, b, c)` for futures of different types, giving
-//! a tuple. Same rules as [`gather`](crate::gather): inline, input order, the first failure
+//! a tuple. Same rules as [`gather`](crate::gather()): inline, input order, the first failure
 //! cancels the others and is returned once they have ended, a cancelled awaiter cancels all.
 //!
 //! The macro pins each input in the generated `async` block and drives them through
@@ -22,7 +22,7 @@ use crate::scope::Scope;
 /// values as a tuple: asyncio's `gather(a, b, c)`. Awaits to `taskio::Result<(A, B, C)>`.
 ///
 /// Each input's output must be a `Result<T, E>` with `E: Into<taskio::Error>` (or `()`); a
-/// [`Task<T>`](crate::Task) is such a future. The rules are those of [`gather`](crate::gather):
+/// [`Task<T>`](crate::Task) is such a future. The rules are those of [`gather`](crate::gather()):
 /// the first failure cancels the others, waits for them and is returned; a cancelled awaiter
 /// cancels every input. The inputs are evaluated when the macro is, and first polled when the
 /// gather is.
@@ -147,7 +147,7 @@ where
         let StateProj::Running { fut } = this.state.as_mut().project() else {
             return Poll::Ready(Ok(()));
         };
-        let output = match this.scope.enter(|| fut.poll(cx)) {
+        let output = match crate::gather::poll_in(this.scope, fut, cx) {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,
         };

@@ -61,7 +61,7 @@
 //! | `eager_task_factory` | [`Builder::eager`] |
 //! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
-//! | `asyncio.gather(*aws)` | [`gather`], [`gather!`], [`Gather::limit`] |
+//! | `asyncio.gather(*aws)` | [`gather()`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
 //! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
 //! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
@@ -90,6 +90,7 @@ mod context;
 mod error;
 mod gather;
 mod gather_macro;
+mod gather_small;
 mod group;
 mod header;
 mod introspect;

@@ -51,6 +51,12 @@ impl Scope {
     /// Runs `f` (a poll of the scope's future) with this scope innermost.
     #[inline]
     pub(crate) fn enter<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        if !self.pending {
+            // A frame with no request changes nothing a cancellation point sees (it looks for
+            // the innermost *pending* frame), and the request cannot arrive while `f` runs: this
+            // scope is borrowed for it. So skip the push, and its cost (~40 ns per poll).
+            return f();
+        }
         let frame = Frame {
             pending: self.pending,
             delivered: false,

@@ -39,6 +39,22 @@ use crate::sync::{Mutex, lock};
 /// the work and comes out as `Err(Cancelled)`, never as `TimedOut`; of nested timeouts, only the
 /// one whose deadline fired reports `TimedOut`. For a deadline that can move, see [`Deadline`].
 ///
+/// The work must reach a cancellation point to be stopped: taskio's futures are, and a future
+/// from tokio or another library becomes one with
+/// [`.cancellable()`](crate::CancellableExt::cancellable) (then the value is that future's
+/// output):
+///
+/// ```
+/// use std::time::Duration;
+/// use taskio::CancellableExt;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let (_tx, rx) = tokio::sync::oneshot::channel::<u32>(); // nobody sends
+/// let err = taskio::timeout(Duration::from_secs(1), rx.cancellable()).await.unwrap_err();
+/// assert!(err.is_timed_out());
+/// # });
+/// ```
+///
 /// ```
 /// use std::time::Duration;
 ///
@@ -355,7 +371,7 @@ where
                 this.scope.cancel(None);
             }
         }
-        let output = match this.scope.enter(|| this.work.poll(cx)) {
+        let output = match crate::gather::poll_in(this.scope, this.work, cx) {
             Poll::Ready(output) => output,
             Poll::Pending => return Poll::Pending,
         };

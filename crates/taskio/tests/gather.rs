@@ -211,16 +211,29 @@ async fn gauged(
 
 both! {
     async fn a_limit_of_three_never_has_more_than_three_in_flight() {
-        for n in [10usize, 100] {
+        // 10 with a size hint: the JoinAll path; 10 without one (filter): the polled-all path;
+        // 100: the queued path.
+        for (n, hinted) in [(10usize, true), (10, false), (100, true)] {
             let now = Arc::new(AtomicUsize::new(0));
             let max = Arc::new(AtomicUsize::new(0));
-            let jobs = (0..n).map(|i| gauged(UNIT, now.clone(), max.clone(), i));
+            // take_while over an endless range: no upper bound in the size hint.
+            let indices: Box<dyn Iterator<Item = usize>> = if hinted {
+                Box::new(0..n)
+            } else {
+                Box::new((0..).take_while(move |&i| i < n))
+            };
+            let jobs = indices.map(|i| gauged(UNIT, now.clone(), max.clone(), i));
             let out = taskio::gather(jobs).limit(3).await.unwrap();
             assert_eq!(out, (0..n).collect::<Vec<_>>());
             assert_eq!(max.load(Ordering::SeqCst), 3, "n = {n}");
 
             let max2 = Arc::new(AtomicUsize::new(0));
-            let jobs = (0..n).map(|i| gauged(UNIT, now.clone(), max2.clone(), i));
+            let indices: Box<dyn Iterator<Item = usize>> = if hinted {
+                Box::new(0..n)
+            } else {
+                Box::new((0..).take_while(move |&i| i < n))
+            };
+            let jobs = indices.map(|i| gauged(UNIT, now.clone(), max2.clone(), i));
             let out = taskio::gather_settled(jobs).limit(3).await.unwrap();
             assert_eq!(out.len(), n);
             assert_eq!(max2.load(Ordering::SeqCst), 3, "n = {n}");
@@ -230,8 +243,9 @@ both! {
 
 both! {
     async fn a_limited_gather_that_fails_never_starts_the_rest() {
+      for n in [20, 50] {
         let started = Arc::new(AtomicUsize::new(0));
-        let jobs = (0..50).map(|i| {
+        let jobs = (0..n).map(|i| {
             let started = started.clone();
             async move {
                 started.fetch_add(1, Ordering::SeqCst);
@@ -245,6 +259,7 @@ both! {
         let err = taskio::gather(jobs).limit(5).await.unwrap_err();
         assert_eq!(err.to_string(), "job 4 failed");
         assert_eq!(started.load(Ordering::SeqCst), 5);
+      }
     }
 }
 
@@ -343,4 +358,57 @@ fn a_later_sibling_failure_is_reported_not_lost() {
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(seen[0].contains("cleanup failed too"), "{seen:?}");
+}
+
+both! {
+    async fn task_inputs_after_an_immediate_failure_are_cancelled_not_detached() {
+        for n in [2usize, 40] {
+            let failing = taskio::spawn(async { Err::<u32, _>(taskio::Error::msg("at once")) });
+            until(|| failing.is_done()).await;
+            let cleaned: Vec<_> = (1..n).map(|_| Arc::new(AtomicBool::new(false))).collect();
+            let started = Arc::new(AtomicUsize::new(0));
+            let mut tasks = vec![failing];
+            for c in &cleaned {
+                let (c, s) = (c.clone(), started.clone());
+                tasks.push(taskio::spawn(async move {
+                    s.fetch_add(1, Ordering::SeqCst);
+                    sleeper_with_cleanup(UNIT, c).await
+                }));
+            }
+            until(|| started.load(Ordering::SeqCst) == n - 1).await;
+            let err = taskio::gather(tasks).await.unwrap_err();
+            assert!(err.to_string().ends_with("at once"));
+            assert!(cleaned.iter().all(|c| c.load(Ordering::SeqCst)), "n = {n}");
+        }
+    }
+}
+
+both! {
+    async fn a_panicking_task_fails_the_gather_and_settled_keeps_the_panic() {
+        let cleaned = Arc::new(AtomicBool::new(false));
+        let sibling = taskio::spawn(sleeper_with_cleanup(UNIT, cleaned.clone()));
+        let panicking = taskio::spawn(async move {
+            taskio::sleep(UNIT).await?;
+            if UNIT > Duration::ZERO {
+                panic!("kaboom");
+            }
+            taskio::Ok(0)
+        });
+        let err = taskio::gather([sibling, panicking]).await.unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(err.panic_message(), Some("kaboom"));
+        assert!(cleaned.load(Ordering::SeqCst));
+
+        let panicking = taskio::spawn(async move {
+            if UNIT > Duration::ZERO {
+                panic!("again");
+            }
+            taskio::Ok(0)
+        });
+        let all = taskio::gather_settled([panicking, taskio::spawn(async { taskio::Ok(1) })])
+            .await
+            .unwrap();
+        assert!(all[0].as_ref().unwrap_err().is_panic());
+        assert_eq!(*all[1].as_ref().unwrap(), 1);
+    }
 }

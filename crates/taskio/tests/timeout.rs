@@ -233,3 +233,47 @@ both! {
         assert_eq!(done.try_result().unwrap().unwrap(), 4);
     }
 }
+
+both! {
+    async fn a_third_party_future_made_cancellable_times_out() {
+        use taskio::CancellableExt;
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        let start = Instant::now();
+        let e = taskio::timeout(UNIT, rx.cancellable()).await.unwrap_err();
+        assert!(e.is_timed_out());
+        assert_took(PAUSED, start, UNIT);
+        drop(tx);
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        tx.send(9).unwrap();
+        let v = taskio::timeout(UNIT, rx.cancellable()).await.unwrap();
+        assert_eq!(v.unwrap(), 9);
+    }
+}
+
+both! {
+    async fn a_deadline_moved_after_it_fired_but_before_the_work_saw_it_is_withdrawn() {
+        let deadline = taskio::Deadline::after(UNIT);
+        let handle = deadline.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mover = taskio::spawn(async move {
+            taskio::sleep(units(UNIT, 1.5)).await?; // the deadline has fired by now
+            handle.reschedule(Instant::now() + units(UNIT, 10.0));
+            taskio::sleep(units(UNIT, 0.1)).await?;
+            tx.send(()).unwrap();
+            taskio::Ok(())
+        });
+        let start = Instant::now();
+        let v = taskio::timeout_at(deadline, async move {
+            // not a cancellation point: the fired deadline's request waits undelivered...
+            rx.await.unwrap();
+            // ...and was withdrawn by the reschedule, so this sleep is not cancelled
+            taskio::sleep(units(UNIT, 0.1)).await?;
+            taskio::Ok(5)
+        })
+        .await;
+        assert_eq!(v.unwrap(), 5);
+        assert_took(PAUSED, start, units(UNIT, 1.7));
+        mover.await.unwrap();
+    }
+}
