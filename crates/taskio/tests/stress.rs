@@ -174,7 +174,9 @@ fn a_million_tasks_half_cancelled_leave_nothing_behind() {
     );
     // The allocator keeps freed memory for reuse rather than giving it back, so "back near the
     // start" is checked as: a second round of as many tasks does not grow the resident set.
-    // A leak of one task cell (a few hundred bytes) per task would add hundreds of MiB.
+    // The slack (half again, plus 16 MiB) absorbs the allocator's noise across threads; a leak
+    // of one task cell (a few hundred bytes) per task would add 60 MiB at 200 000 tasks and
+    // 300 MiB at a million.
     round(tasks, 0xD1B5_4A32_D192_ED03);
     let rss_second = status_kib("VmRSS");
     println!(
@@ -183,7 +185,7 @@ fn a_million_tasks_half_cancelled_leave_nothing_behind() {
         status_kib("VmHWM") / 1024
     );
     assert!(
-        rss_second <= rss_after + rss_after / 4 + 8 * 1024,
+        rss_second <= rss_after + rss_after / 2 + 16 * 1024,
         "RSS grew over a second round: {rss_after} KiB, then {rss_second} KiB"
     );
 }
