@@ -275,12 +275,15 @@ fn new_cell<T: Send + 'static>(
 /// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
 #[cfg(loom)]
 #[track_caller]
-pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+pub(crate) fn unscheduled<F>(
+    future: F,
+    member: Option<Member>,
+) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
 where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, member);
     let running = TaskFuture {
         core: Some(cell.clone()),
         gate: None,

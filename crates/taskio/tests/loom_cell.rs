@@ -256,6 +256,42 @@ fn cancel_vs_first_poll_wakes_the_task() {
     });
 }
 
+/// The body takes back a request (`uncancel`, asyncio's) while another thread cancels: the
+/// other thread's request must survive (here the body has no cancellation point after its
+/// `uncancel`, so an accepted request makes the task end cancelled), and one refused leaves
+/// nothing counted. With the count in its own atomic, `uncancel` could bring it to 0, a cancel
+/// count 1 and set the flag, and `uncancel` then clear the flag: a request counted and lost.
+/// (The body may touch loom objects here: the other thread never reads the current task.)
+#[test]
+fn uncancel_vs_cancel() {
+    struct UncancelThenOk(bool);
+    impl Future for UncancelThenOk {
+        type Output = taskio::Result<u32>;
+        fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+            if !self.0 {
+                self.0 = true;
+                return Poll::Pending;
+            }
+            let me = taskio::current().expect("polled as a task");
+            me.uncancel();
+            Poll::Ready(Ok(7))
+        }
+    }
+    model(|| {
+        let (task, mut running) = __loom::spawn(UncancelThenOk(false));
+        assert!(running.poll(Waker::noop()).is_pending());
+        assert!(task.cancel()); // the request the body takes back
+        let task = Arc::new(task);
+        let canceller = {
+            let task = task.clone();
+            thread::spawn(move || task.cancel())
+        };
+        assert!(running.poll(Waker::noop()).is_ready());
+        let accepted = canceller.join().unwrap();
+        check_ok_body_outcome(&task, u32::from(accepted));
+    });
+}
+
 /// An eager first poll (no waker registered) then the scheduled poll, vs cancel.
 #[test]
 fn cancel_vs_eager_start() {
