@@ -10,6 +10,9 @@
 //! see the first one's thread-local "current task".
 #![cfg(loom)]
 
+mod loom_support;
+use loom_support::yield_once;
+
 use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -67,30 +70,6 @@ fn reports_of(id: taskio::TaskId) -> usize {
 
 // ---- bodies and wakers --------------------------------------------------------------------
 
-/// Suspends once without waking (the model polls again itself), then gives `value`.
-struct YieldOnce<T> {
-    value: Option<T>,
-    yielded: bool,
-}
-
-fn yield_once<T>(value: T) -> YieldOnce<T> {
-    YieldOnce {
-        value: Some(value),
-        yielded: false,
-    }
-}
-
-impl<T: Unpin> Future for YieldOnce<T> {
-    type Output = T;
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<T> {
-        if !self.yielded {
-            self.yielded = true;
-            return Poll::Pending;
-        }
-        Poll::Ready(self.value.take().expect("polled after ready"))
-    }
-}
-
 /// A waker that records that it was woken, in a loom atomic (so loom sees the race).
 struct Flag(AtomicBool);
 
@@ -112,11 +91,7 @@ fn failure() -> taskio::Error {
 /// Runs `f` under loom with a preemption bound (3 unless `LOOM_MAX_PREEMPTIONS` says otherwise).
 fn model(f: impl Fn() + Sync + Send + 'static) {
     reports();
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    loom_support::check(f);
 }
 
 /// The outcome checks every model shares: a task whose body returns `Ok` and has no

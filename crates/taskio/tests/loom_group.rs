@@ -6,45 +6,19 @@
 //!       cargo test -p taskio --release --test loom_group`
 #![cfg(loom)]
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
+mod loom_support;
+use loom_support::yield_once;
+
+use std::future::poll_fn;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
 use loom::future::block_on;
 use loom::thread;
 use taskio::{__loom, TaskState};
 
-/// Suspends once without waking (the model polls again itself), then gives `value`.
-struct YieldOnce<T> {
-    value: Option<T>,
-    yielded: bool,
-}
-
-fn yield_once<T>(value: T) -> YieldOnce<T> {
-    YieldOnce {
-        value: Some(value),
-        yielded: false,
-    }
-}
-
-impl<T: Unpin> Future for YieldOnce<T> {
-    type Output = T;
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<T> {
-        if !self.yielded {
-            self.yielded = true;
-            return Poll::Pending;
-        }
-        Poll::Ready(self.value.take().expect("polled after ready"))
-    }
-}
-
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    loom_support::check(f);
 }
 
 /// Polls a running child until it is done (its body has no cancellation point: a cancel
