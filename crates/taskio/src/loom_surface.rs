@@ -13,7 +13,7 @@ use crate::cell::{Member, TaskCore};
 use crate::error::Error;
 use crate::group::state::Shared;
 use crate::output::TaskOutput;
-use crate::spawn::TaskFuture;
+use crate::spawn::{TaskFuture, Ungated};
 use crate::task::Task;
 
 /// The running side of a task: what tokio would own and poll.
@@ -22,7 +22,7 @@ where
     F: Future,
     F::Output: TaskOutput,
 {
-    future: Pin<Box<TaskFuture<F>>>,
+    future: Pin<Box<TaskFuture<F, Ungated>>>,
 }
 
 /// Creates a task without scheduling it: the model polls [`Running`], and dropping it is an
