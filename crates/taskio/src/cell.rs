@@ -36,9 +36,9 @@ pub(crate) struct Member {
 pub(crate) trait TaskCore: Send + Sync + 'static {
     fn header(&self) -> &Header;
 
-    /// Stores the outcome. `outcome` is an `&mut Option<Result<T>>` of the cell's own `T`, passed
-    /// as `Any` so the running future can complete a cell it only knows as `dyn TaskCore`.
-    fn complete_erased(&self, outcome: &mut dyn Any);
+    /// The cell as `Any`, so the running future can take back its typed `Arc<Cell<T>>` from the
+    /// thread-local current task (a move and a type check, no reference counting).
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 
     /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
     /// the handle's own await uses a separate waker.
@@ -178,12 +178,8 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
         &self.header
     }
 
-    fn complete_erased(&self, outcome: &mut dyn Any) {
-        let outcome = outcome
-            .downcast_mut::<Option<Result<T>>>()
-            .and_then(Option::take)
-            .expect("taskio: the outcome's type is the cell's own");
-        self.complete(outcome);
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
     }
 
     fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
@@ -194,11 +190,6 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
         slot.done_waker = Some(cx.waker().clone());
         Poll::Pending
     }
-}
-
-/// Completes a cell known only as `dyn TaskCore` with an outcome of its own type.
-pub(crate) fn complete_dyn<T: 'static>(core: &dyn TaskCore, outcome: Result<T>) {
-    core.complete_erased(&mut Some(outcome));
 }
 
 /// The error a task's body ended with is labelled with the task's name for messages.

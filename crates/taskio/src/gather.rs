@@ -569,8 +569,14 @@ where
     /// The outcomes, or why there are none; called once, when every input has ended.
     fn finish(&mut self) -> Outcomes<F> {
         if let Some(cancelled) = self.cancelled.take() {
-            if let Some(failure) = self.failure.take() {
-                crate::report::discarded("gather", &failure);
+            // Nothing is returned but the cancel: every failure collected so far (the first of a
+            // fail-fast gather, all of a settled one) is reported instead of lost.
+            let collected = self
+                .outcomes
+                .iter()
+                .filter_map(|o| o.as_ref()?.as_ref().err());
+            for failure in self.failure.iter().chain(collected) {
+                crate::report::discarded("gather", failure);
             }
             return Err(cancelled.into());
         }

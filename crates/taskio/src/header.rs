@@ -38,6 +38,12 @@ pub(crate) const OUTCOME_PANICKED: u32 = 3 << OUTCOME_SHIFT;
 /// The body's poll returned (or panicked): the outcome is being decided, and a cancel request
 /// that comes now is refused, as one on a done task is.
 pub(crate) const CLOSED: u32 = 1 << 8;
+/// The outstanding cancel requests (asyncio's `cancelling()`) live in the top 16 bits of the
+/// state, so that a request is counted by the same atomic operation that makes it pending: no
+/// observer ever sees a request counted that was then refused, or delivered before counted.
+const COUNT_SHIFT: u32 = 16;
+const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
+const COUNT_MAX: u32 = u32::MAX >> COUNT_SHIFT;
 
 #[derive(Default)]
 struct Wakeup {
@@ -58,7 +64,6 @@ pub(crate) struct Header {
     pub(crate) location: &'static Location<'static>,
     pub(crate) created: Instant,
     pub(crate) state: AtomicU32,
-    cancelling: AtomicU32,
     wakeup: Mutex<Wakeup>,
     pub(crate) registry_slot: crate::registry::Slot,
 }
@@ -79,7 +84,6 @@ impl Header {
             location,
             created: Instant::now(),
             state: AtomicU32::new(0),
-            cancelling: AtomicU32::new(0),
             wakeup: Mutex::new(Wakeup::default()),
             registry_slot,
         }
@@ -119,37 +123,40 @@ impl Header {
 
     /// How many cancel requests are outstanding (asyncio's `Task.cancelling()`).
     pub(crate) fn cancelling(&self) -> u32 {
-        self.cancelling.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) >> COUNT_SHIFT
     }
 
     /// Asks the task to stop at its next cancellation point. Returns `false` when it is done,
     /// or when its body has already returned ([`Header::close`]): such a request would never be
     /// seen, so it is not counted.
     pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
-        if self.state.load(Ordering::Acquire) & (COMPLETE | CLOSED) != 0 {
-            return false;
-        }
-        self.cancelling.fetch_add(1, Ordering::AcqRel);
-        let prev = match message {
-            // The message is stored under the lock together with the flag, and only when the
-            // request is accepted: a refused request must not replace an accepted one's message.
-            Some(m) => {
-                let mut wakeup = self.lock_wakeup();
-                let prev = self
-                    .state
-                    .fetch_or(CANCEL_PENDING | HAS_MESSAGE, Ordering::AcqRel);
-                if prev & (COMPLETE | CLOSED) == 0 {
-                    wakeup.message = Some(m);
-                }
-                prev
+        // A message is stored under the lock, together with the flag, and only by an accepted
+        // request: a refused request must not replace an accepted one's message.
+        let mut wakeup = message.as_ref().map(|_| self.lock_wakeup());
+        let mut cur = self.state.load(Ordering::Acquire);
+        let prev = loop {
+            if cur & (COMPLETE | CLOSED) != 0 {
+                return false;
             }
-            None => self.state.fetch_or(CANCEL_PENDING, Ordering::AcqRel),
+            let mut next = cur | CANCEL_PENDING;
+            if message.is_some() {
+                next |= HAS_MESSAGE;
+            }
+            if cur >> COUNT_SHIFT < COUNT_MAX {
+                next += COUNT_ONE;
+            }
+            match self
+                .state
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(prev) => break prev,
+                Err(actual) => cur = actual,
+            }
         };
-        if prev & (COMPLETE | CLOSED) != 0 {
-            // Closed or completed in between: the request counts for nothing.
-            self.cancelling.fetch_sub(1, Ordering::AcqRel);
-            return false;
+        if let (Some(w), Some(m)) = (wakeup.as_mut(), message) {
+            w.message = Some(m);
         }
+        drop(wakeup);
         if prev & WAKER_SET != 0 {
             self.wake();
         }
@@ -159,25 +166,24 @@ impl Header {
     /// Takes back one cancel request (asyncio's `Task.uncancel()`); when none is left, an
     /// undelivered request is withdrawn too. Returns the requests that remain.
     pub(crate) fn uncancel(&self) -> u32 {
-        let mut cur = self.cancelling.load(Ordering::Acquire);
+        let mut cur = self.state.load(Ordering::Acquire);
         loop {
-            if cur == 0 {
+            let count = cur >> COUNT_SHIFT;
+            if count == 0 {
                 return 0;
             }
-            match self.cancelling.compare_exchange_weak(
-                cur,
-                cur - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
+            let mut next = cur - COUNT_ONE;
+            if count == 1 {
+                next &= !CANCEL_PENDING;
+            }
+            match self
+                .state
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return count - 1,
                 Err(actual) => cur = actual,
             }
         }
-        if cur == 1 {
-            self.state.fetch_and(!CANCEL_PENDING, Ordering::AcqRel);
-        }
-        cur - 1
     }
 
     /// Delivers a pending cancel request, once (edge-triggered, as asyncio).

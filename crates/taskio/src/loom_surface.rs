@@ -7,9 +7,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::cell::TaskCore;
+use std::sync::Arc;
+
+use crate::cell::{Member, TaskCore};
+use crate::error::Error;
+use crate::group::state::Shared;
 use crate::output::TaskOutput;
-use crate::spawn::TaskFuture;
+use crate::spawn::{TaskFuture, Ungated};
 use crate::task::Task;
 
 /// The running side of a task: what tokio would own and poll.
@@ -18,7 +22,7 @@ where
     F: Future,
     F::Output: TaskOutput,
 {
-    future: Pin<Box<TaskFuture<F>>>,
+    future: Pin<Box<TaskFuture<F, Ungated>>>,
 }
 
 /// Creates a task without scheduling it: the model polls [`Running`], and dropping it is an
@@ -29,7 +33,7 @@ where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let (task, future) = crate::spawn::unscheduled(future);
+    let (task, future) = crate::spawn::unscheduled(future, None);
     (
         task,
         Running {
@@ -68,4 +72,63 @@ pub fn poll_output<T: Send + 'static>(
     cx: &mut Context<'_>,
 ) -> Poll<crate::Result<T>> {
     task.cell.poll_output(cx)
+}
+
+/// A child spawned into a [`Group`]: its handle, and its running future.
+pub type Child<F> = (
+    Task<<<F as Future>::Output as TaskOutput>::Value>,
+    Running<F>,
+);
+
+/// A task group's shared bookkeeping (`group/state.rs`), driven directly: what `TaskGroup::spawn`
+/// and the group's future do to it, without a runtime.
+pub struct Group {
+    shared: Arc<Shared>,
+}
+
+impl Group {
+    /// A group with no parent task; `supervisor`: failures cancel nobody.
+    pub fn new(supervisor: bool) -> Self {
+        Group {
+            shared: Arc::new(Shared::new(None, supervisor, None)),
+        }
+    }
+
+    /// What `TaskGroup::spawn` does: reserve a place (or be refused), create the child, register
+    /// it. The child's running future is the caller's to poll.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Option<Child<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
+        let key = self.shared.reserve().ok()?;
+        let member = Member {
+            group: self.shared.clone(),
+            key,
+        };
+        let (task, future) = crate::spawn::unscheduled(future, Some(member));
+        self.shared.register(key, task.cell.clone());
+        Some((
+            task,
+            Running {
+                future: Box::pin(future),
+            },
+        ))
+    }
+
+    /// What the group's future does on each poll once its body is done: cancel the children if
+    /// the group is aborting (once), then finish when no child is left, handing over the errors.
+    pub fn poll_finish(&self, cx: &mut Context<'_>) -> Poll<Vec<Error>> {
+        self.shared.cancel_children_if_aborting(None);
+        match self.shared.try_finish(true, cx.waker()) {
+            Some(errors) => Poll::Ready(errors),
+            None => Poll::Pending,
+        }
+    }
+
+    /// How many children are not yet done.
+    pub fn live(&self) -> usize {
+        self.shared.live()
+    }
 }

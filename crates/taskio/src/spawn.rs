@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use crate::cell::{Cell, Member, TaskCore, complete_dyn, label_error};
+use crate::cell::{Cell, Member, TaskCore, label_error};
 use crate::error::{Cancelled, Error};
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
@@ -216,22 +216,24 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
-        let core: Arc<dyn TaskCore> = cell.clone();
-        let running = TaskFuture {
-            core: Some(core),
-            gate: gate.map(|g| Box::new(Admission::Waiting(g))),
-            stage: Stage::Running { future },
-        };
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
         // the task's future reads (dropping the handle at once takes tokio's cheapest path).
-        if self.eager {
-            let mut running = Box::pin(running);
-            let mut cx = Context::from_waker(Waker::noop());
-            if running.as_mut().poll_task(&mut cx, false).is_pending() {
-                drop(handle.spawn(running));
+        let core = Some(cell.clone());
+        let stage = Stage::Running { future };
+        match gate {
+            None => launch(
+                &handle,
+                TaskFuture {
+                    core,
+                    gate: Ungated,
+                    stage,
+                },
+                self.eager,
+            ),
+            Some(gate) => {
+                let gate = Gated(Some(Admission::Waiting(gate)));
+                launch(&handle, TaskFuture { core, gate, stage }, self.eager)
             }
-        } else {
-            drop(handle.spawn(running));
         }
         Ok(Task { cell })
     }
@@ -249,11 +251,69 @@ pub(crate) struct Placement {
 /// held until the task is done, and dropping it gives the place back.
 pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
 
-/// A gated task's place: the gate it waits at, then the place it holds until it is done. Boxed
-/// in the task's future, so that tasks without a gate pay one word for it.
+/// Hands a task's future to tokio: at once, or after an eager first poll on this thread (a
+/// body that finishes without suspending never touches the scheduler).
+fn launch<F, G>(handle: &tokio::runtime::Handle, running: TaskFuture<F, G>, eager: bool)
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+    G: StartGate,
+{
+    if eager {
+        let mut running = Box::pin(running);
+        let mut cx = Context::from_waker(Waker::noop());
+        if running.as_mut().poll_task(&mut cx, false).is_pending() {
+            drop(handle.spawn(running));
+        }
+    } else {
+        drop(handle.spawn(running));
+    }
+}
+
+/// What a task waits for before its body starts. Every task but a limited group's children has
+/// nothing to wait for ([`Ungated`], zero bytes: the gate costs them nothing at all).
+pub(crate) trait StartGate: Send + 'static {
+    /// Ready when the body may start. A task cancelled or aborted while it waits gives its
+    /// place back and goes on to end cancelled without running its body.
+    fn poll_start(&mut self, header: &Header, cx: &mut Context<'_>, register: bool) -> Poll<()>;
+}
+
+/// No gate: the body starts at the first poll.
+pub(crate) struct Ungated;
+
+impl StartGate for Ungated {
+    #[inline(always)]
+    fn poll_start(&mut self, _: &Header, _: &mut Context<'_>, _: bool) -> Poll<()> {
+        Poll::Ready(())
+    }
+}
+
+/// A place in a task group's limit: waited for, then held until the task is done.
+pub(crate) struct Gated(Option<Admission>);
+
 enum Admission {
     Waiting(Gate),
     Admitted(#[allow(dead_code)] Box<dyn Send>),
+}
+
+impl StartGate for Gated {
+    fn poll_start(&mut self, header: &Header, cx: &mut Context<'_>, register: bool) -> Poll<()> {
+        if let Some(Admission::Waiting(gate)) = &mut self.0 {
+            // Park first, then look: a cancel that comes in between sees the waker and wakes us.
+            if register {
+                header.park(cx.waker());
+            }
+            if header.cancel_pending() || header.aborted() {
+                self.0 = None;
+            } else {
+                match gate.as_mut().poll(cx) {
+                    Poll::Ready(place) => self.0 = Some(Admission::Admitted(place)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        }
+        Poll::Ready(())
+    }
 }
 
 fn new_cell<T: Send + 'static>(
@@ -276,16 +336,21 @@ fn new_cell<T: Send + 'static>(
 /// future themselves (dropping it is what tokio does on `abort`), on loom's threads.
 #[cfg(loom)]
 #[track_caller]
-pub(crate) fn unscheduled<F>(future: F) -> (Task<<F::Output as TaskOutput>::Value>, TaskFuture<F>)
+pub(crate) fn unscheduled<F>(
+    future: F,
+    member: Option<Member>,
+) -> (
+    Task<<F::Output as TaskOutput>::Value>,
+    TaskFuture<F, Ungated>,
+)
 where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, None);
-    let core: Arc<dyn TaskCore> = cell.clone();
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, member);
     let running = TaskFuture {
-        core: Some(core),
-        gate: None,
+        core: Some(cell.clone()),
+        gate: Ungated,
         stage: Stage::Running { future },
     };
     (Task { cell }, running)
@@ -331,20 +396,20 @@ pin_project! {
 
 pin_project! {
     /// A task's future as tokio runs it.
-    pub(crate) struct TaskFuture<F>
+    pub(crate) struct TaskFuture<F, G>
     where
         F: Future,
         F::Output: TaskOutput,
     {
-        // `None` once the task is complete.
-        core: Option<Arc<dyn TaskCore>>,
+        // `None` once the task is complete. A thin pointer (the output type is known here).
+        core: Option<Arc<Cell<<F::Output as TaskOutput>::Value>>>,
         // What the task waits for before its body starts, then what it holds until it is done.
-        gate: Option<Box<Admission>>,
+        gate: G,
         #[pin]
         stage: Stage<F>,
     }
 
-    impl<F> PinnedDrop for TaskFuture<F>
+    impl<F, G> PinnedDrop for TaskFuture<F, G>
     where
         F: Future,
         F::Output: TaskOutput,
@@ -356,19 +421,17 @@ pin_project! {
                 // future is dropped first, so whoever awaits the task sees it fully torn down.
                 let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 let aborted = Error::from(Cancelled::new(Some("aborted")));
-                complete_dyn::<<F::Output as TaskOutput>::Value>(
-                    &*core,
-                    label_error(core.header(), Err(aborted)),
-                );
+                core.complete(label_error(&core.header, Err(aborted)));
             }
         }
     }
 }
 
-impl<F> TaskFuture<F>
+impl<F, G> TaskFuture<F, G>
 where
     F: Future,
     F::Output: TaskOutput,
+    G: StartGate,
 {
     /// One step of the task. `register` is false for an eager first poll, whose waker goes
     /// nowhere and so must not become the task's waker.
@@ -381,25 +444,13 @@ where
         let Some(core) = this.core.take() else {
             return Poll::Ready(());
         };
-        if let Some(Admission::Waiting(gate)) = this.gate.as_deref_mut() {
-            let header = core.header();
-            // Park first, then look: a cancel that comes in between sees the waker and wakes us.
-            if register {
-                header.park(cx.waker());
-            }
-            // A task cancelled or aborted while it waits gives its place back and never runs
-            // its body.
-            if header.cancel_pending() || header.aborted() {
-                *this.gate = None;
-            } else {
-                match gate.as_mut().poll(cx) {
-                    Poll::Ready(place) => *this.gate = Some(Box::new(Admission::Admitted(place))),
-                    Poll::Pending => {
-                        *this.core = Some(core);
-                        return Poll::Pending;
-                    }
-                }
-            }
+        if this
+            .gate
+            .poll_start(&core.header, cx, register)
+            .is_pending()
+        {
+            *this.core = Some(core);
+            return Poll::Pending;
         }
         let header = core.header();
         let state = header.state.load(Ordering::Acquire);
@@ -413,10 +464,7 @@ where
                 } else {
                     header.take_cancel().unwrap_or_default()
                 };
-                complete_dyn::<<F::Output as TaskOutput>::Value>(
-                    &*core,
-                    label_error(header, Err(cancelled.into())),
-                );
+                core.complete(label_error(header, Err(cancelled.into())));
                 return Poll::Ready(());
             }
         }
@@ -426,7 +474,10 @@ where
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
         }));
-        let core = crate::context::leave(entered);
+        let core = crate::context::leave(entered)
+            .into_any()
+            .downcast::<Cell<<F::Output as TaskOutput>::Value>>()
+            .expect("taskio: the task left is the task entered");
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
@@ -455,15 +506,16 @@ where
                 Err(Error::panicked(panic_message(&*payload)))
             }
         };
-        complete_dyn(&*core, label_error(core.header(), outcome));
+        core.complete(label_error(&core.header, outcome));
         Poll::Ready(())
     }
 }
 
-impl<F> Future for TaskFuture<F>
+impl<F, G> Future for TaskFuture<F, G>
 where
     F: Future,
     F::Output: TaskOutput,
+    G: StartGate,
 {
     type Output = ();
 

@@ -1,13 +1,13 @@
 //! gather, gather_settled, gather! and their limit: DESIGN.md's "gather" semantics, each pinned
 //! on both runtimes.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{assert_took, units, until};
+use support::{assert_took, both, units, until};
 use tokio::time::Instant;
 
 async fn fetch(url: &'static str, delay: Duration) -> taskio::Result<String> {

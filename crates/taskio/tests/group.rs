@@ -2,6 +2,9 @@
 //! behaviours, each pinned by a test on both runtimes (the current-thread one on the paused
 //! clock, and the 2-worker multi-thread one).
 
+mod support;
+use support::{both, until};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -10,35 +13,6 @@ use taskio::{Error, TaskState};
 
 const HOUR: Duration = Duration::from_secs(3600);
 const MS: Duration = Duration::from_millis(1);
-
-/// Runs an async test body on both runtime flavours.
-macro_rules! both {
-    ($(#[$m:meta])* async fn $name:ident() $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            $(#[$m])*
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() $body
-            $(#[$m])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() $body
-        }
-    };
-}
-
-/// Yields until `cond` holds (for the multi-thread runtime, where other workers make progress).
-/// Bounded by wall-clock time, generously, so that a loaded machine does not fail it.
-async fn until(cond: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if cond() {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("condition never became true");
-}
 
 async fn fails_after(d: Duration, msg: &'static str) -> taskio::Result<()> {
     taskio::sleep(d).await?;

@@ -10,6 +10,9 @@
 //! see the first one's thread-local "current task".
 #![cfg(loom)]
 
+mod loom_support;
+use loom_support::yield_once;
+
 use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -67,30 +70,6 @@ fn reports_of(id: taskio::TaskId) -> usize {
 
 // ---- bodies and wakers --------------------------------------------------------------------
 
-/// Suspends once without waking (the model polls again itself), then gives `value`.
-struct YieldOnce<T> {
-    value: Option<T>,
-    yielded: bool,
-}
-
-fn yield_once<T>(value: T) -> YieldOnce<T> {
-    YieldOnce {
-        value: Some(value),
-        yielded: false,
-    }
-}
-
-impl<T: Unpin> Future for YieldOnce<T> {
-    type Output = T;
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<T> {
-        if !self.yielded {
-            self.yielded = true;
-            return Poll::Pending;
-        }
-        Poll::Ready(self.value.take().expect("polled after ready"))
-    }
-}
-
 /// A waker that records that it was woken, in a loom atomic (so loom sees the race).
 struct Flag(AtomicBool);
 
@@ -112,11 +91,7 @@ fn failure() -> taskio::Error {
 /// Runs `f` under loom with a preemption bound (3 unless `LOOM_MAX_PREEMPTIONS` says otherwise).
 fn model(f: impl Fn() + Sync + Send + 'static) {
     reports();
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    loom_support::check(f);
 }
 
 /// The outcome checks every model shares: a task whose body returns `Ok` and has no
@@ -253,6 +228,42 @@ fn cancel_vs_first_poll_wakes_the_task() {
             assert!(running.poll(&waker).is_ready());
         }
         check_ok_body_outcome(&task, accepted as u32);
+    });
+}
+
+/// The body takes back a request (`uncancel`, asyncio's) while another thread cancels: the
+/// other thread's request must survive (here the body has no cancellation point after its
+/// `uncancel`, so an accepted request makes the task end cancelled), and one refused leaves
+/// nothing counted. With the count in its own atomic, `uncancel` could bring it to 0, a cancel
+/// count 1 and set the flag, and `uncancel` then clear the flag: a request counted and lost.
+/// (The body may touch loom objects here: the other thread never reads the current task.)
+#[test]
+fn uncancel_vs_cancel() {
+    struct UncancelThenOk(bool);
+    impl Future for UncancelThenOk {
+        type Output = taskio::Result<u32>;
+        fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+            if !self.0 {
+                self.0 = true;
+                return Poll::Pending;
+            }
+            let me = taskio::current().expect("polled as a task");
+            me.uncancel();
+            Poll::Ready(Ok(7))
+        }
+    }
+    model(|| {
+        let (task, mut running) = __loom::spawn(UncancelThenOk(false));
+        assert!(running.poll(Waker::noop()).is_pending());
+        assert!(task.cancel()); // the request the body takes back
+        let task = Arc::new(task);
+        let canceller = {
+            let task = task.clone();
+            thread::spawn(move || task.cancel())
+        };
+        assert!(running.poll(Waker::noop()).is_ready());
+        let accepted = canceller.join().unwrap();
+        check_ok_body_outcome(&task, u32::from(accepted));
     });
 }
 

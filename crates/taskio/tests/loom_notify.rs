@@ -7,44 +7,17 @@
 //!       cargo test -p taskio --release --test loom_notify`
 #![cfg(loom)]
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+mod loom_support;
+use loom_support::yield_once;
+
+use std::task::Waker;
 
 use loom::future::block_on;
 use loom::thread;
 use taskio::__loom;
 
-/// Suspends once without waking (the model polls again itself), then gives `value`.
-struct YieldOnce<T> {
-    value: Option<T>,
-    yielded: bool,
-}
-
-fn yield_once<T>(value: T) -> YieldOnce<T> {
-    YieldOnce {
-        value: Some(value),
-        yielded: false,
-    }
-}
-
-impl<T: Unpin> Future for YieldOnce<T> {
-    type Output = T;
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<T> {
-        if !self.yielded {
-            self.yielded = true;
-            return Poll::Pending;
-        }
-        Poll::Ready(self.value.take().expect("polled after ready"))
-    }
-}
-
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    loom_support::check(f);
 }
 
 /// Two tasks that each finish on their own thread, started (suspended once) before the

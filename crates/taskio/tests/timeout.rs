@@ -1,13 +1,13 @@
 //! timeout, timeout_at, Deadline (reschedule), shield, and eager start: DESIGN.md's "timeout /
 //! shield" semantics, each pinned on both runtimes.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{assert_took, units, until};
+use support::{assert_took, both, units, until};
 use tokio::time::Instant;
 
 async fn work(unit: Duration, secs: f64, cleaned: Arc<AtomicBool>) -> taskio::Result<&'static str> {

@@ -1,38 +1,13 @@
 //! `taskio::tree()`: the live task tree, checked for a three-level program on both runtimes.
 
+mod support;
+use support::{both, until};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// Runs an async test body on both runtime flavours.
-macro_rules! both {
-    ($(#[$m:meta])* async fn $name:ident() $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            $(#[$m])*
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() $body
-            $(#[$m])*
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() $body
-        }
-    };
-}
-
-/// Yields until `cond` holds (bounded by wall-clock time, generously).
-async fn until(cond: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if cond() {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("condition never became true");
-}
 
 /// Replaces what varies from run to run: ids, line:column of spawn sites, ages.
 fn normalise(text: &str) -> String {

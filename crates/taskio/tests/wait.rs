@@ -1,14 +1,14 @@
 //! wait (first_completed, first_error, all, timeout), TaskSet and as_completed: DESIGN.md's
 //! "wait / as_completed" semantics, each pinned on both runtimes.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{assert_took, units, until};
 use futures_util::StreamExt;
+use support::{assert_took, both, units, until};
 use tokio::time::Instant;
 
 fn after(unit: Duration, secs: f64, value: u32) -> taskio::Task<u32> {

@@ -30,7 +30,7 @@
 //! The semantics are documented on [`task_group`].
 
 mod handle;
-mod state;
+pub(crate) mod state; // pub(crate): the loom models drive it (`__loom::Group`)
 
 pub use handle::{GroupSpawnError, TaskGroup};
 

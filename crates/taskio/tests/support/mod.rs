@@ -1,12 +1,16 @@
-//! What the integration tests share: running a test on both runtime flavours, and waiting for a
-//! condition that other workers bring about.
+//! What the integration tests share: the `both!` macro (a test body on both runtime flavours),
+//! a time unit that is exact on the paused clock and real (but coarse) on the multi-thread
+//! runtime, and waiting for a condition that other workers bring about.
 
-#![allow(dead_code, unused_macros)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::time::Duration;
 
-/// Runs an async test body on both runtime flavours: the current-thread runtime on the paused
-/// clock (exact time), and the 2-worker multi-thread runtime.
+use tokio::time::Instant;
+
+/// Runs an async test body on both runtime flavours. In the body, `UNIT` is one second on the
+/// paused current-thread clock and 100 ms of real time on the 2-worker multi-thread runtime,
+/// and `PAUSED` says which clock runs.
 macro_rules! both {
     ($(#[$m:meta])* async fn $name:ident() $body:block) => {
         mod $name {
@@ -14,17 +18,50 @@ macro_rules! both {
             use super::*;
             $(#[$m])*
             #[tokio::test(start_paused = true)]
-            async fn current_thread() $body
+            async fn current_thread() {
+                #[allow(dead_code)]
+                const PAUSED: bool = true;
+                #[allow(dead_code)]
+                const UNIT: std::time::Duration = std::time::Duration::from_secs(1);
+                $body
+            }
             $(#[$m])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn multi_thread() $body
+            async fn multi_thread() {
+                #[allow(dead_code)]
+                const PAUSED: bool = false;
+                #[allow(dead_code)]
+                const UNIT: std::time::Duration = std::time::Duration::from_millis(100);
+                $body
+            }
         }
     };
 }
 pub(crate) use both;
 
+/// `units` of `unit`.
+pub fn units(unit: Duration, units: f64) -> Duration {
+    unit.mul_f64(units)
+}
+
+/// Asserts that `start.elapsed()` is exactly `expected` on the paused clock, and at least
+/// `expected` (with room for a loaded machine above) on the real one.
+pub fn assert_took(paused: bool, start: Instant, expected: Duration) {
+    let took = start.elapsed();
+    if paused {
+        assert_eq!(
+            took, expected,
+            "took {took:?}, expected exactly {expected:?}"
+        );
+    } else {
+        assert!(
+            took >= expected,
+            "took {took:?}, expected at least {expected:?}"
+        );
+    }
+}
+
 /// Yields until `cond` holds (for the multi-thread runtime, where other workers make progress).
-/// Bounded by wall-clock time, generously, so that a loaded machine does not fail it.
 pub async fn until(cond: impl Fn() -> bool) {
     let start = std::time::Instant::now();
     while start.elapsed() < Duration::from_secs(30) {

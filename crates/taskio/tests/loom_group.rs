@@ -1,0 +1,140 @@
+//! loom models of a task group's bookkeeping (`group/state.rs`, through `__loom::Group`, which
+//! does what `TaskGroup::spawn` and the group's future do): a child's failure against a sibling's
+//! completion and against a spawn, and a spawn against the group finishing.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=3 \
+//!       cargo test -p taskio --release --test loom_group`
+#![cfg(loom)]
+
+mod loom_support;
+use loom_support::yield_once;
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::Waker;
+
+use loom::future::block_on;
+use loom::thread;
+use taskio::{__loom, TaskState};
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    loom_support::check(f);
+}
+
+/// Polls a running child until it is done (its body has no cancellation point: a cancel
+/// reaches it only before its first poll or when its body returns).
+fn run_to_end<F>(mut running: __loom::Running<F>)
+where
+    F: Future,
+    F::Output: taskio::TaskOutput,
+{
+    while running.poll(Waker::noop()).is_pending() {}
+}
+
+/// A child's failure against a sibling completing: the group finishes once both are done, with
+/// exactly the one failure; the sibling ends either with its value or cancelled (then with one
+/// request counted), and nobody reports the failure the group returns.
+#[test]
+fn child_failure_vs_sibling_completion() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let (failing, mut f_run) = group
+            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
+            .unwrap();
+        let (sibling, mut s_run) = group.spawn(yield_once(taskio::Ok(1u32))).unwrap();
+        assert!(f_run.poll(Waker::noop()).is_pending());
+        assert!(s_run.poll(Waker::noop()).is_pending());
+        let t1 = thread::spawn(move || run_to_end(f_run));
+        let t2 = thread::spawn(move || run_to_end(s_run));
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert!(
+            failing.is_done() && sibling.is_done(),
+            "finished with a child running"
+        );
+        assert_eq!(errors.len(), 1, "the failure is returned once: {errors:?}");
+        assert!(errors[0].to_string().ends_with("boom"));
+        match sibling.state() {
+            TaskState::Finished => assert_eq!(sibling.cancelling(), 0),
+            TaskState::Cancelled => assert_eq!(sibling.cancelling(), 1),
+            other => panic!("sibling ended {other}"),
+        }
+        assert!(
+            group.spawn(async {}).is_none(),
+            "a finished group took a spawn"
+        );
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert_eq!(group.live(), 0);
+    });
+}
+
+/// A child's failure against a spawn into the group from another thread: the new child is
+/// refused, or registered and then cancelled exactly once (by the failure's cancel of the
+/// siblings or, if it registered after that, by its own registration), or it finished first.
+#[test]
+fn child_failure_vs_spawn() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let (_failing, mut f_run) = group
+            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
+            .unwrap();
+        assert!(f_run.poll(Waker::noop()).is_pending());
+        let t1 = thread::spawn(move || run_to_end(f_run));
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let (child, running) = group.spawn(yield_once(taskio::Ok(2u32)))?;
+                run_to_end(running);
+                Some(child)
+            })
+        };
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert_eq!(errors.len(), 1);
+        t1.join().unwrap();
+        if let Some(child) = spawner.join().unwrap() {
+            assert!(
+                child.cancelling() <= 1,
+                "the late child was cancelled twice"
+            );
+            match child.state() {
+                TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
+                TaskState::Finished => assert_eq!(child.cancelling(), 0),
+                other => panic!("late child ended {other}"),
+            }
+        }
+        assert_eq!(group.live(), 0);
+    });
+}
+
+/// A spawn (from a child's thread) against the group finishing: the spawn is refused, or the
+/// group waits for the new child; the count of live children never goes wrong.
+#[test]
+fn spawn_vs_finish() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let (first, mut run) = group.spawn(yield_once(taskio::Ok(1u32))).unwrap();
+        assert!(run.poll(Waker::noop()).is_pending());
+        let t1 = thread::spawn(move || run_to_end(run));
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let (child, running) = group.spawn(async { taskio::Ok(2u32) })?;
+                run_to_end(running);
+                Some(child)
+            })
+        };
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert!(errors.is_empty());
+        assert!(first.is_done());
+        assert_eq!(group.live(), 0, "finished with a child live");
+        assert!(
+            group.spawn(async {}).is_none(),
+            "a finished group took a spawn"
+        );
+        t1.join().unwrap();
+        if let Some(child) = spawner.join().unwrap() {
+            assert_eq!(child.state(), TaskState::Finished);
+        }
+        assert_eq!(group.live(), 0);
+    });
+}
