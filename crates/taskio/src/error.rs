@@ -106,7 +106,7 @@ impl fmt::Display for Cancelled {
 
 impl StdError for Cancelled {}
 
-/// The error of a [`timeout`](crate) whose deadline passed: asyncio's `TimeoutError`.
+/// The error of a [`timeout`](crate::timeout()) whose deadline passed: asyncio's `TimeoutError`.
 ///
 /// ```
 /// let e = taskio::Error::from(taskio::TimedOut::new());

@@ -139,7 +139,7 @@ impl fmt::Display for TaskState {
 /// The task starts at once, whether or not the handle is awaited. Awaiting a task is a
 /// cancellation point that forwards: if the awaiting task is cancelled, the awaited task is
 /// cancelled too (as in asyncio), and the await goes on until it finishes. Use
-/// [`shield`](crate) to await without forwarding.
+/// [`shield`](crate::shield()) to await without forwarding.
 ///
 /// ```
 /// use std::time::Duration;
