@@ -48,7 +48,7 @@ impl TaskInfo {
             state: header.task_state(),
             parent: header.parent,
             spawned_at: header.location,
-            age: header.created.elapsed(),
+            age: header.age(),
             cancelling: header.cancelling(),
         }
     }

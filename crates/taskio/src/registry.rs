@@ -24,10 +24,10 @@ thread_local! {
     static MY_SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// Where a task sits in the registry, so it can remove itself.
+/// Where a task sits in the registry, so it can remove itself (8 bytes of every task's cell).
 pub(crate) struct Slot {
-    shard: usize,
-    key: usize,
+    shard: u32,
+    key: u32,
 }
 
 fn my_shard() -> usize {
@@ -49,14 +49,17 @@ pub(crate) fn insert(task: Weak<dyn TaskCore>) -> Slot {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(task);
-    Slot { shard, key }
+    Slot {
+        shard: shard as u32,
+        key: u32::try_from(key).expect("taskio: over 4 billion live tasks in one registry shard"),
+    }
 }
 
 pub(crate) fn remove(slot: &Slot) {
-    let removed = REGISTRY[slot.shard]
+    let removed = REGISTRY[slot.shard as usize]
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .try_remove(slot.key);
+        .try_remove(slot.key as usize);
     // Dropped outside the lock.
     drop(removed);
 }
