@@ -218,7 +218,6 @@ impl Header {
     }
 
     /// Whether a cancel request waits to be delivered.
-    #[allow(dead_code)] // for the combinators
     pub(crate) fn cancel_pending(&self) -> bool {
         self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0
     }

@@ -206,11 +206,6 @@ impl CurrentTask {
     pub fn info(&self) -> TaskInfo {
         TaskInfo::of(self.core.header())
     }
-
-    #[allow(dead_code)] // for the combinators (shield, timeout)
-    pub(crate) fn core(&self) -> &Arc<dyn TaskCore> {
-        &self.core
-    }
 }
 
 impl fmt::Debug for CurrentTask {

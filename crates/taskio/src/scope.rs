@@ -23,7 +23,6 @@ pub(crate) struct Scope {
     message: Option<Arc<str>>,
 }
 
-#[allow(dead_code)] // used by the combinators and the task group
 impl Scope {
     /// Asks the code of this scope to stop at its next cancellation point (polled in [`enter`]).
     ///
@@ -34,6 +33,7 @@ impl Scope {
     }
 
     /// Whether a request waits to be delivered.
+    #[cfg(test)]
     pub(crate) fn is_pending(&self) -> bool {
         self.pending
     }

@@ -341,7 +341,6 @@ impl<T: Send + 'static> Task<T> {
     }
 
     /// Polls for the outcome without forwarding the awaiter's cancellation (for `shield`).
-    #[allow(dead_code)] // for the combinators (shield, timeout)
     pub(crate) fn poll_unforwarded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
         self.cell.poll_output(cx)
     }
