@@ -104,7 +104,22 @@ impl<F: Future> Future for Cancellable<F> {
     }
 }
 
-/// Makes any future a cancellation point.
+/// Makes any future a cancellation point: bring it into scope and call `.cancellable()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use taskio::CancellableExt;
+///
+/// taskio::run(async {
+///     // a tokio future, not a taskio one: by itself it would not see a cancel request
+///     let t = taskio::spawn(tokio::time::sleep(Duration::from_secs(3600)).cancellable());
+///     taskio::checkpoint().await?;
+///     t.cancel();
+///     assert!(t.await.unwrap_err().is_cancelled());
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub trait CancellableExt: Future + Sized {
     /// Wraps the future so that a cancel request for the current task ends it with
     /// `Err(Cancelled)` (the inner future is dropped when the wrapper is); otherwise it gives

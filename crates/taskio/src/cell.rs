@@ -52,6 +52,16 @@ struct Slot<T> {
     done_waker: Option<Waker>,
 }
 
+impl<T> Slot<T> {
+    /// Makes `waker` the one woken at completion (the handle's await, or `wait`'s entry).
+    fn register_join(&mut self, waker: &Waker) {
+        match &self.join_waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => self.join_waker = Some(waker.clone()),
+        }
+    }
+}
+
 pub(crate) struct Cell<T> {
     pub(crate) header: Header,
     slot: Mutex<Slot<T>>,
@@ -124,10 +134,7 @@ impl<T> Cell<T> {
             !slot.done,
             "taskio: a Task was polled after its result was taken"
         );
-        match &slot.join_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => slot.join_waker = Some(cx.waker().clone()),
-        }
+        slot.register_join(cx.waker());
         Poll::Pending
     }
 
@@ -142,10 +149,7 @@ impl<T> Cell<T> {
             let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
             return Poll::Ready(failed);
         }
-        match &slot.join_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => slot.join_waker = Some(cx.waker().clone()),
-        }
+        slot.register_join(cx.waker());
         Poll::Pending
     }
 

@@ -240,9 +240,7 @@ impl Header {
     /// can wake it. A task that finishes in its first poll never pays for this. A request that
     /// came while the waker was not yet stored found nobody to wake: the task wakes itself.
     pub(crate) fn register_waker(&self, waker: &Waker) {
-        self.lock_wakeup().waker = Some(waker.clone());
-        let prev = self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
-        if prev & (CANCEL_PENDING | ABORTED) != 0 {
+        if self.park(waker) & (CANCEL_PENDING | ABORTED) != 0 {
             waker.wake_by_ref();
         }
     }
@@ -275,11 +273,12 @@ impl Header {
         self.state.load(Ordering::Acquire) & ABORTED != 0
     }
 
-    /// Stores the task's waker without marking it running: a task that waits for a place to
-    /// start (a task group's concurrency limit) must still be woken by `cancel`.
-    pub(crate) fn park(&self, waker: &Waker) {
+    /// Stores the task's waker without marking it running (a task that waits for a place to
+    /// start, in a task group's limit, must still be woken by `cancel`); returns the flags seen
+    /// just before, so the caller can look for a request that found no waker to wake.
+    pub(crate) fn park(&self, waker: &Waker) -> u32 {
         self.lock_wakeup().waker = Some(waker.clone());
-        self.state.fetch_or(WAKER_SET, Ordering::AcqRel);
+        self.state.fetch_or(WAKER_SET, Ordering::AcqRel)
     }
 
     /// Marks the task complete with `outcome` bits; returns the flags seen just before.

@@ -300,7 +300,8 @@ impl StartGate for Gated {
     fn poll_start(&mut self, header: &Header, cx: &mut Context<'_>, register: bool) -> Poll<()> {
         if let Some(Admission::Waiting(gate)) = &mut self.0 {
             // Park first, then look: a cancel that comes in between sees the waker and wakes us.
-            if register {
+            // A tokio task's waker never changes, so it is stored once, not at every poll.
+            if register && !header.waker_set() {
                 header.park(cx.waker());
             }
             if header.cancel_pending() || header.aborted() {
