@@ -1,15 +1,16 @@
 //! Taking results as they come: asyncio's `asyncio.as_completed(aws, timeout=...)`, as a
 //! [`Stream`](futures_core::Stream) of `(index, outcome)` in completion order.
 //!
-//! Each completion costs O(1): every task has its own waker, which queues the task's index when
-//! it completes, and only queued tasks are polled.
+//! It is a [`TaskSet`] read one completion at a time: each completion costs O(1) (every task has
+//! its own waker, which queues the task's index when it completes, and only queued tasks are
+//! polled), and a task's index in the set is its position in the input.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -17,8 +18,8 @@ use tokio::time::Instant;
 
 use crate::context::take_cancel;
 use crate::error::{Result, TimedOut};
-use crate::ready_queue::{Entry, ReadyQueue};
 use crate::task::Task;
+use crate::task_set::TaskSet;
 
 /// Yields each task's outcome as it completes: asyncio's `as_completed`. The stream's items are
 /// `(index, taskio::Result<T>)`, `index` being the task's position in `tasks`.
@@ -56,34 +57,16 @@ use crate::task::Task;
 /// # taskio::Ok(()) }).unwrap();
 /// ```
 pub fn as_completed<T: Send + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
-    let queue = ReadyQueue::new();
-    let slots: Vec<Option<Slot<T>>> = tasks
-        .into_iter()
-        .enumerate()
-        .map(|(i, task)| {
-            let (entry, waker) = Entry::new(&queue, i);
-            Some(Slot { task, entry, waker })
-        })
-        .collect();
+    let set: TaskSet<T> = tasks.into_iter().collect();
     AsCompleted {
-        remaining: slots.len(),
-        fresh: 0,
-        slots,
-        queue,
+        remaining: set.len(),
+        set,
         ready: VecDeque::new(),
-        batch: Vec::new(),
         deadline: None,
         timer: None,
-        timed_out: None,
-        cursor: 0,
+        timed_out: VecDeque::new(),
         forwarded: false,
     }
-}
-
-struct Slot<T> {
-    task: Task<T>,
-    entry: Arc<Entry>,
-    waker: Waker,
 }
 
 /// The stream of [`as_completed`].
@@ -101,21 +84,17 @@ struct Slot<T> {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T> {
-    slots: Vec<Option<Slot<T>>>,
+    set: TaskSet<T>,
     /// Items not yet yielded.
     remaining: usize,
-    /// Tasks below this index have been polled with their own waker.
-    fresh: usize,
-    queue: Arc<ReadyQueue>,
+    /// Outcomes taken from the set, not yet yielded, in completion order.
     ready: VecDeque<(usize, Result<T>)>,
-    batch: Vec<usize>,
     /// The deadline, and the duration it was given as.
     deadline: Option<(Instant, Duration)>,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    /// Set once the time is up: the `TimedOut` each remaining item yields.
-    timed_out: Option<TimedOut>,
-    /// Where the time-up items continue, in index order.
-    cursor: usize,
+    /// Once the time is up: the items still to come, in index order, and the `TimedOut` each
+    /// one yields.
+    timed_out: VecDeque<(usize, TimedOut)>,
     /// The awaiter's cancellation was passed on to the tasks.
     forwarded: bool,
 }
@@ -178,32 +157,29 @@ impl<T: Send + 'static> AsCompleted<T> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    fn poll_slot(&mut self, i: usize) {
-        #[cfg(test)]
-        POLLS.with(|p| p.set(p.get() + 1));
-        let Some(slot) = &mut self.slots[i] else {
-            return;
-        };
-        let mut cx = Context::from_waker(&slot.waker);
-        if let Poll::Ready(outcome) = slot.task.poll_unforwarded(&mut cx) {
-            self.slots[i] = None;
+    /// Moves the outcomes of the tasks that completed since the last look into `ready`.
+    fn collect(&mut self, cx: &mut Context<'_>) {
+        self.set.poll_collect(cx);
+        for (i, mut task) in self.set.take_done_indexed() {
+            let outcome = task
+                .try_result()
+                .expect("taskio: a task the set saw done has its outcome");
             self.ready.push_back((i, outcome));
         }
     }
 
+    /// The time is up: the tasks not yet done are cancelled, and each remaining item will yield
+    /// a `TimedOut`.
     fn time_up(&mut self) {
         let after = self.deadline.map(|(_, d)| d);
-        self.timed_out = Some(after.map_or_else(TimedOut::new, TimedOut::after_duration));
-        for slot in self.slots.iter().flatten() {
-            slot.task.cancel();
-        }
+        let timed_out = after.map_or_else(TimedOut::new, TimedOut::after_duration);
+        self.set.cancel_all();
+        let rest = self.set.drain_indexed();
+        self.timed_out = rest
+            .into_iter()
+            .map(|(i, _)| (i, timed_out.clone()))
+            .collect();
     }
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Polls of tasks by as_completed on this thread (for the linearity test).
-    static POLLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 // Nothing in the stream is pinned: the values wait in a queue, and are only ever moved.
@@ -217,18 +193,10 @@ impl<T: Send + 'static> Stream for AsCompleted<T> {
         if this.remaining == 0 {
             return Poll::Ready(None);
         }
-        if let Some(timed_out) = &this.timed_out {
+        if let Some((i, timed_out)) = this.timed_out.pop_front() {
             // Time is up: the remaining items, in index order.
-            let error = timed_out.clone();
-            while this.cursor < this.slots.len() {
-                let i = this.cursor;
-                this.cursor += 1;
-                if this.slots[i].take().is_some() {
-                    this.remaining -= 1;
-                    return Poll::Ready(Some((i, Err(error.into()))));
-                }
-            }
-            unreachable!("taskio: as_completed counted an item it does not have");
+            this.remaining -= 1;
+            return Poll::Ready(Some((i, Err(timed_out.into()))));
         }
         if !this.forwarded
             && let Some(cancelled) = take_cancel()
@@ -237,33 +205,11 @@ impl<T: Send + 'static> Stream for AsCompleted<T> {
             // (and cleanup) the stream still waits for.
             this.forwarded = true;
             let message = cancelled.message().map(Arc::<str>::from);
-            for slot in this.slots.iter().flatten() {
-                match &message {
-                    Some(m) => slot.task.cancel_with(m.clone()),
-                    None => slot.task.cancel(),
-                };
-            }
+            this.set.cancel_each(message.as_ref());
         }
-        if let Some(item) = this.ready.pop_front() {
-            this.remaining -= 1;
-            return Poll::Ready(Some(item));
+        if this.ready.is_empty() {
+            this.collect(cx);
         }
-        this.queue.register(cx.waker());
-        while this.fresh < this.slots.len() {
-            let i = this.fresh;
-            this.fresh += 1;
-            this.poll_slot(i);
-        }
-        let mut batch = std::mem::take(&mut this.batch);
-        this.queue.drain_into(&mut batch);
-        for &i in &batch {
-            if let Some(slot) = &this.slots[i] {
-                slot.entry.take();
-                this.poll_slot(i);
-            }
-        }
-        batch.clear();
-        this.batch = batch;
         if let Some(item) = this.ready.pop_front() {
             this.remaining -= 1;
             return Poll::Ready(Some(item));
@@ -289,7 +235,7 @@ impl<T: Send + 'static> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsCompleted")
             .field("remaining", &self.remaining)
-            .field("timed_out", &self.timed_out.is_some())
+            .field("timed_out", &!self.timed_out.is_empty())
             .finish_non_exhaustive()
     }
 }
@@ -305,7 +251,6 @@ mod tests {
             .start_paused(true)
             .build()
             .unwrap();
-        super::POLLS.with(|p| p.set(0));
         rt.block_on(async move {
             let tasks: Vec<_> = (0..n)
                 .map(|i| {
@@ -322,8 +267,8 @@ mod tests {
                 expected += 1;
             }
             assert_eq!(expected, n);
-        });
-        super::POLLS.with(|p| p.get())
+            stream.set.polls
+        })
     }
 
     #[test]

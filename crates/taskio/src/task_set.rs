@@ -161,7 +161,18 @@ impl<T: Send + 'static> TaskSet<T> {
     /// .unwrap();
     /// ```
     pub fn cancel_all(&self) -> usize {
-        self.iter().filter(|t| t.cancel()).count()
+        self.cancel_each(None)
+    }
+
+    /// Cancels every task with `message` (a forwarded cancel keeps its message); returns how
+    /// many were not yet done.
+    pub(crate) fn cancel_each(&self, message: Option<&Arc<str>>) -> usize {
+        self.iter()
+            .filter(|t| match message {
+                Some(m) => t.cancel_with(m.clone()),
+                None => t.cancel(),
+            })
+            .count()
     }
 
     /// The tasks, as a `Vec` (in the order of [`iter`](TaskSet::iter)).
@@ -232,12 +243,31 @@ impl<T: Send + 'static> TaskSet<T> {
 
     /// Hands out the tasks known to be done, in the order they were seen done.
     pub(crate) fn take_done(&mut self) -> Vec<Task<T>> {
+        self.take_done_indexed().map(|(_, task)| task).collect()
+    }
+
+    /// [`take_done`](TaskSet::take_done), with each task's place in the set: the position it
+    /// was added at, as long as nothing was added after a take (`as_completed` never adds).
+    pub(crate) fn take_done_indexed(&mut self) -> impl Iterator<Item = (usize, Task<T>)> + '_ {
         self.failed = false;
         let done = std::mem::take(&mut self.done);
         self.len -= done.len();
         self.free.extend_from_slice(&done);
         done.into_iter()
-            .filter_map(|i| self.slots[i].take().map(|s| s.task))
+            .filter_map(|i| self.slots[i].take().map(|s| (i, s.task)))
+    }
+
+    /// Every task left, with its place, in the order of the places; the set is empty after.
+    pub(crate) fn drain_indexed(&mut self) -> Vec<(usize, Task<T>)> {
+        self.done.clear();
+        self.fresh.clear();
+        self.free.clear();
+        self.len = 0;
+        let slots = std::mem::take(&mut self.slots);
+        slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|s| (i, s.task)))
             .collect()
     }
 }
