@@ -16,8 +16,9 @@ use std::time::Duration;
 use futures_core::Stream;
 use tokio::time::Instant;
 
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::{Result, TimedOut};
+use crate::point::Registration;
 use crate::task::Task;
 use crate::task_set::TaskSet;
 
@@ -59,6 +60,7 @@ use crate::task_set::TaskSet;
 pub fn as_completed<T: Send + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
     let set: TaskSet<T> = tasks.into_iter().collect();
     AsCompleted {
+        point: Registration::default(),
         remaining: set.len(),
         set,
         ready: VecDeque::new(),
@@ -85,6 +87,7 @@ pub fn as_completed<T: Send + 'static>(tasks: impl IntoIterator<Item = Task<T>>)
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<T> {
     set: TaskSet<T>,
+    point: Registration,
     /// Items not yet yielded.
     remaining: usize,
     /// Outcomes taken from the set, not yet yielded, in completion order.
@@ -199,7 +202,7 @@ impl<T: Send + 'static> Stream for AsCompleted<T> {
             return Poll::Ready(Some((i, Err(timed_out.into()))));
         }
         if !this.forwarded
-            && let Some(cancelled) = take_cancel()
+            && let Some(cancelled) = take_cancel_at(&mut this.point, cx.waker())
         {
             // Like awaiting a task: the cancellation goes on to the tasks, whose real outcomes
             // (and cleanup) the stream still waits for.

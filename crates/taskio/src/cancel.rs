@@ -18,8 +18,9 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::context::take_cancel;
+use crate::context::{take_cancel, take_cancel_at};
 use crate::error::Cancelled;
+use crate::point::Registration;
 
 /// Yields to the scheduler once, and delivers a pending cancel request: asyncio's
 /// `await asyncio.sleep(0)`. Put it in long CPU loops so they can be cancelled.
@@ -89,6 +90,7 @@ pin_project! {
     pub struct Cancellable<F> {
         #[pin]
         inner: F,
+        point: Registration,
     }
 }
 
@@ -97,10 +99,11 @@ impl<F: Future> Future for Cancellable<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Some(c) = take_cancel() {
+        let this = self.project();
+        if let Some(c) = take_cancel_at(this.point, cx.waker()) {
             return Poll::Ready(Err(c));
         }
-        self.project().inner.poll(cx).map(Ok)
+        this.inner.poll(cx).map(Ok)
     }
 }
 
@@ -143,7 +146,10 @@ pub trait CancellableExt: Future + Sized {
     /// .unwrap();
     /// ```
     fn cancellable(self) -> Cancellable<Self> {
-        Cancellable { inner: self }
+        Cancellable {
+            inner: self,
+            point: Registration::default(),
+        }
     }
 }
 

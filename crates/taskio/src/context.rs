@@ -12,16 +12,27 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::task::Waker;
 
 use crate::cell::TaskCore;
 use crate::error::Cancelled;
+use crate::header::Header;
+use crate::point::{Registration, WakerId};
 
 /// A cancel scope's request while the scope's code is being polled.
 pub(crate) struct Frame {
     pub(crate) pending: bool,
     pub(crate) delivered: bool,
+    /// The scope's code is handling a delivered cancel: a request from outside it is never
+    /// delivered by dropping that code.
+    pub(crate) handling: bool,
+    /// How deep the scope sits in the task's frames (the task's body is level 0).
+    pub(crate) level: u32,
     pub(crate) message: Option<Arc<str>>,
 }
+
+/// No request was taken (see [`Current::took`]).
+const NONE_TAKEN: u32 = u32::MAX;
 
 /// Everything this module keeps per thread, in one thread-local (one lookup per poll).
 struct Current {
@@ -32,6 +43,18 @@ struct Current {
     /// Frames below this index belong to a task whose poll encloses the current one (an eager
     /// spawn polls the new task inside its spawner's poll): they are not the current task's.
     base: Cell<usize>,
+    /// The waker the current task is polled with: a point polled with it needs no registration.
+    covered: Cell<WakerId>,
+    /// The task's request was pending, and every waiting point woken for it, when this poll of
+    /// the task began: a frame that ends its poll with it still untaken delivers it by dropping.
+    armed: Cell<bool>,
+    /// The level of the frame being polled (the task's body is 0).
+    level: Cell<u32>,
+    /// The outermost level whose request was taken inside the frame being polled
+    /// ([`NONE_TAKEN`]: none): the code between that point and the request's owner is handling it.
+    took: Cell<u32>,
+    /// Code inside the frame being polled is handling a delivered cancel.
+    handling: Cell<bool>,
 }
 
 thread_local! {
@@ -41,6 +64,11 @@ thread_local! {
             scopes: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             base: Cell::new(0),
+            covered: Cell::new(WakerId::NONE),
+            armed: Cell::new(false),
+            level: Cell::new(0),
+            took: Cell::new(NONE_TAKEN),
+            handling: Cell::new(false),
         }
     };
 }
@@ -49,20 +77,32 @@ thread_local! {
 pub(crate) struct Entered {
     task: Option<Arc<dyn TaskCore>>,
     base: usize,
+    covered: WakerId,
+    armed: bool,
+    level: u32,
+    took: u32,
+    handling: bool,
 }
 
-/// Makes `core` the current task, with no scope open; returns what it replaces, for [`leave`].
+/// Makes `core` the current task, polled with `waker`, with no scope open; returns what it
+/// replaces, for [`leave`]. `armed`: the task's request is undelivered as this poll begins.
 #[inline]
-pub(crate) fn enter(core: Arc<dyn TaskCore>) -> Entered {
+pub(crate) fn enter(core: Arc<dyn TaskCore>, waker: &Waker, armed: bool) -> Entered {
     CURRENT.with(|c| Entered {
         task: c.task.replace(Some(core)),
         base: c.base.replace(c.depth.get()),
+        covered: c.covered.replace(WakerId::of(waker)),
+        armed: c.armed.replace(armed),
+        level: c.level.replace(0),
+        took: c.took.replace(NONE_TAKEN),
+        handling: c.handling.replace(false),
     })
 }
 
-/// Restores what `entered` saved and gives back the task that was entered.
+/// Restores what `entered` saved and gives back the task that was entered, and whether code
+/// in its body is handling a delivered cancel (so the task must not be dropped for a request).
 #[inline]
-pub(crate) fn leave(entered: Entered) -> Arc<dyn TaskCore> {
+pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
     CURRENT.with(|c| {
         let depth = c.base.replace(entered.base);
         if c.depth.get() > depth {
@@ -70,9 +110,16 @@ pub(crate) fn leave(entered: Entered) -> Arc<dyn TaskCore> {
             c.scopes.borrow_mut().truncate(depth);
             c.depth.set(depth);
         }
-        c.task
+        c.covered.set(entered.covered);
+        c.armed.set(entered.armed);
+        c.level.set(entered.level);
+        c.took.set(entered.took);
+        let handling = c.handling.replace(entered.handling);
+        let task = c
+            .task
             .replace(entered.task)
-            .expect("taskio: the current task was entered before it is left")
+            .expect("taskio: the current task was entered before it is left");
+        (task, handling)
     })
 }
 
@@ -86,29 +133,69 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<dyn TaskCore>) -> R) -> Option
 }
 
 /// Delivers the pending cancel request meant for the code running now, if there is one: what
-/// every cancellation point calls before it does anything else. The task's own request comes
-/// first (a cancel from outside is never mistaken for a scope's), then the innermost scope's.
+/// a cancellation point that never waits ([`checkpoint`](crate::checkpoint)) calls. The task's
+/// own request comes first (a cancel from outside is never mistaken for a scope's), then the
+/// innermost scope's.
 #[inline]
 pub(crate) fn take_cancel() -> Option<Cancelled> {
     CURRENT
-        .try_with(|c| {
-            if let Some(task) = c.task.borrow().as_ref()
-                && let Some(cancelled) = task.header().take_cancel()
-            {
-                return Some(cancelled);
-            }
-            let base = c.base.get();
-            if c.depth.get() <= base {
-                return None;
-            }
-            let mut scopes = c.scopes.borrow_mut();
-            let frame = scopes[base..].iter_mut().rev().find(|f| f.pending)?;
-            frame.pending = false;
-            frame.delivered = true;
-            Some(Cancelled::with_shared(frame.message.clone()))
-        })
+        .try_with(|c| c.take(None))
         .ok()
         .flatten()
+        .map(|(c, _)| c)
+}
+
+/// What every cancellation point that may wait calls before anything else: makes sure a
+/// request wakes it (registering `waker` with the task when it is not the task's own), then
+/// delivers the pending request meant for it, as [`take_cancel`] does.
+#[inline]
+pub(crate) fn take_cancel_at(point: &mut Registration, waker: &Waker) -> Option<Cancelled> {
+    take_cancel_from(point, waker).map(|(c, _)| c)
+}
+
+/// [`take_cancel_at`], saying whether the request was the task's own (`true`) or a scope's.
+#[inline]
+pub(crate) fn take_cancel_from(
+    point: &mut Registration,
+    waker: &Waker,
+) -> Option<(Cancelled, bool)> {
+    CURRENT
+        .try_with(|c| c.take(Some((point, waker))))
+        .ok()
+        .flatten()
+}
+
+/// Wakes every cancellation point of the current task that waits with a waker of its own: what
+/// the owner of a scope does after it cancels the scope, before it polls the scope's code again.
+pub(crate) fn wake_foreign_points() {
+    with_current(|t| t.header().wake_foreign());
+}
+
+impl Current {
+    #[inline]
+    fn take(&self, point: Option<(&mut Registration, &Waker)>) -> Option<(Cancelled, bool)> {
+        if let Some(task) = self.task.borrow().as_ref() {
+            if let Some((point, waker)) = point
+                && WakerId::of(waker) != self.covered.get()
+            {
+                point.register(task, waker);
+            }
+            if let Some(cancelled) = task.header().take_cancel() {
+                self.took.set(0);
+                return Some((cancelled, true));
+            }
+        }
+        let base = self.base.get();
+        if self.depth.get() <= base {
+            return None;
+        }
+        let mut scopes = self.scopes.borrow_mut();
+        let frame = scopes[base..].iter_mut().rev().find(|f| f.pending)?;
+        frame.pending = false;
+        frame.delivered = true;
+        self.took.set(self.took.get().min(frame.level));
+        Some((Cancelled::with_shared(frame.message.clone()), false))
+    }
 }
 
 /// Opens `frame` as the innermost scope while `f` runs; gives the frame back with what the
@@ -135,4 +222,132 @@ pub(crate) fn with_frame<R>(frame: Frame, f: impl FnOnce() -> R, back: impl FnOn
     });
     let _pop = Pop(Some(back));
     f()
+}
+
+/// What a frame's poll saved, for [`frame_end`]: a frame is a taskio future that polls code
+/// inline and can deliver a request to it by dropping it (a gather input, a timeout's work, a
+/// group's body).
+pub(crate) struct FrameMark {
+    level: u32,
+    took: u32,
+    handling: bool,
+    ended: bool,
+}
+
+impl Drop for FrameMark {
+    fn drop(&mut self) {
+        if !self.ended {
+            // The frame's code unwound: restore the thread-local's shape for the code around.
+            let _ = CURRENT.try_with(|c| {
+                c.level.set(self.level - 1);
+                c.took.set(self.took);
+                c.handling.set(self.handling);
+            });
+        }
+    }
+}
+
+impl FrameMark {
+    /// The frame's level in its task (the task's body is level 0).
+    pub(crate) fn level(&self) -> u32 {
+        self.level
+    }
+}
+
+/// Begins the poll of a frame's code: one level deeper, nothing taken or handled inside yet.
+#[inline]
+pub(crate) fn frame_begin() -> FrameMark {
+    CURRENT.with(|c| {
+        let level = c.level.get().saturating_add(1);
+        c.level.set(level);
+        FrameMark {
+            level,
+            took: c.took.replace(NONE_TAKEN),
+            handling: c.handling.replace(false),
+            ended: false,
+        }
+    })
+}
+
+/// The state of a frame's own scope, as [`frame_end`] reads and updates it.
+pub(crate) struct FrameScope<'a> {
+    pub(crate) pending: &'a mut bool,
+    pub(crate) delivered: &'a mut bool,
+    pub(crate) handling: &'a mut bool,
+    pub(crate) message: &'a mut Option<Arc<str>>,
+}
+
+/// Ends the poll of a frame's code. `pending`: the code returned `Pending`. Gives the request
+/// that the frame must now deliver by dropping the code: one that was there when the poll began
+/// and that no cancellation point took (the task's own first, then the frame's own, then the
+/// enclosing scopes' from the innermost), unless code inside is handling a delivered cancel.
+pub(crate) fn frame_end(
+    mut mark: FrameMark,
+    own: FrameScope<'_>,
+    pending: bool,
+) -> Option<Cancelled> {
+    mark.ended = true;
+    CURRENT.with(|c| {
+        let level = mark.level;
+        c.level.set(level - 1);
+        let inner_took = c.took.get();
+        let inner_handling = c.handling.get();
+        // A request owned outside this frame and taken inside it: the code around this frame,
+        // up to the request's owner, is handling it too.
+        let mut outward = if inner_took < level {
+            inner_took
+        } else {
+            NONE_TAKEN
+        };
+        let mut delivered = None;
+        let mut handling = false;
+        if pending {
+            if inner_took <= level {
+                *own.handling = true;
+            }
+            handling = inner_handling || *own.handling;
+            if !handling {
+                delivered = c.take_undelivered(own, &mut outward);
+            }
+        }
+        c.took.set(mark.took.min(outward));
+        c.handling.set(mark.handling || handling);
+        delivered
+    })
+}
+
+impl Current {
+    /// The request a frame delivers by dropping its code (see [`frame_end`]).
+    fn take_undelivered(&self, own: FrameScope<'_>, outward: &mut u32) -> Option<Cancelled> {
+        let base = self.base.get();
+        let mut scopes = self.scopes.borrow_mut();
+        let enclosing = &mut scopes[base.min(self.depth.get())..];
+        // The innermost enclosing frame whose code is handling a cancel: requests from outside
+        // it are not delivered by dropping.
+        let shield = enclosing.iter().rposition(|f| f.handling);
+        if shield.is_none() && self.armed.get() {
+            let task = self.task.borrow();
+            if let Some(task) = task.as_ref()
+                && Header::undelivered(task.header().load_state())
+                && let Some(cancelled) = task.header().take_cancel()
+            {
+                *outward = 0;
+                crate::report::dropped_for_cancel(task.header());
+                return Some(cancelled);
+            }
+        }
+        if *own.pending {
+            *own.pending = false;
+            *own.delivered = true;
+            crate::report::dropped_for_scope(self.task.borrow().as_ref().map(|t| t.header()));
+            return Some(Cancelled::with_shared(own.message.clone()));
+        }
+        let from = shield.map_or(0, |i| i + 1);
+        let frame = enclosing[from..].iter_mut().rev().find(|f| f.pending)?;
+        frame.pending = false;
+        frame.delivered = true;
+        *outward = (*outward).min(frame.level);
+        crate::report::dropped_for_scope(self.task.borrow().as_ref().map(|t| t.header()));
+        Some(Cancelled::with_shared(frame.message.clone()))
+    }
 }

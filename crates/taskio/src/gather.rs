@@ -24,10 +24,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::{Cancelled, Error, Result};
 use crate::gather_small::Small;
 use crate::output::TaskOutput;
+use crate::point::Registration;
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::scope::Scope;
 
@@ -78,6 +79,7 @@ where
 {
     Gather {
         inner: Inner::new(futures, false),
+        point: Registration::default(),
     }
 }
 
@@ -119,6 +121,7 @@ where
 {
     GatherSettled {
         inner: Inner::new(futures, true),
+        point: Registration::default(),
     }
 }
 
@@ -136,6 +139,7 @@ where
     F::Output: TaskOutput,
 {
     inner: Inner<F>,
+    point: Registration,
 }
 
 /// The future of [`gather_settled`]: awaits to `taskio::Result<Vec<taskio::Result<T>>>`.
@@ -152,6 +156,7 @@ where
     F::Output: TaskOutput,
 {
     inner: Inner<F>,
+    point: Registration,
 }
 
 impl<F: Future> Gather<F>
@@ -226,7 +231,8 @@ where
     type Output = Result<Vec<Value<F>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().inner.poll(cx).map(|r| {
+        let this = self.get_mut();
+        this.inner.poll(cx, &mut this.point).map(|r| {
             r.map(|outcomes| {
                 outcomes
                     .into_iter()
@@ -244,7 +250,8 @@ where
     type Output = Result<Vec<Result<Value<F>>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().inner.poll(cx)
+        let this = self.get_mut();
+        this.inner.poll(cx, &mut this.point)
     }
 }
 
@@ -322,17 +329,17 @@ where
         d.finish_non_exhaustive()
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcomes<F>> {
+    fn poll(&mut self, cx: &mut Context<'_>, point: &mut Registration) -> Poll<Outcomes<F>> {
         let polled = match self {
             Inner::Small(small) => {
                 if !small.is_cancelled()
-                    && let Some(c) = take_cancel()
+                    && let Some(c) = take_cancel_at(point, cx.waker())
                 {
                     small.cancel(c);
                 }
                 small.poll(cx)
             }
-            Inner::Core(core) => core.poll_core(cx).map(|()| core.finish()),
+            Inner::Core(core) => core.poll_core(cx, point).map(|()| core.finish()),
             Inner::Done => panic!("taskio: a gather was polled after it completed"),
         };
         if polled.is_ready() {
@@ -424,13 +431,13 @@ where
     }
 
     /// Drives the inputs; ready when every input has ended.
-    fn poll_core(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_core(&mut self, cx: &mut Context<'_>, point: &mut Registration) -> Poll<()> {
         assert!(
             !self.finished,
             "taskio: a gather was polled after it completed"
         );
         if self.cancelled.is_none()
-            && let Some(c) = take_cancel()
+            && let Some(c) = take_cancel_at(point, cx.waker())
         {
             self.cancelled = Some(c);
             self.stop_due = true;
@@ -517,11 +524,16 @@ where
         let Poll::Ready(output) = polled else {
             return;
         };
+        // Dropped here when the request was delivered by dropping it.
         child.state = State::Ended;
         child.entry = None;
         self.in_flight -= 1;
         self.remaining -= 1;
-        self.record(i, output.into_result());
+        let outcome = match output {
+            Ok(output) => output.into_result(),
+            Err(cancelled) => Err(cancelled.into()),
+        };
+        self.record(i, outcome);
     }
 
     fn record(&mut self, i: usize, outcome: Result<Value<F>>) {
@@ -564,6 +576,7 @@ where
                 }
             }
         }
+        crate::context::wake_foreign_points();
     }
 
     /// The outcomes, or why there are none; called once, when every input has ended.
@@ -590,15 +603,15 @@ where
     }
 }
 
-/// Polls `fut` in `scope`. A scope with no pending request is invisible to cancellation points
-/// (they take the innermost *pending* request), so its frame is only pushed when it has one.
+/// Polls `fut` in `scope`, as a frame: `Err(Cancelled)` when it returned `Pending` with a
+/// request nobody took, and the caller must drop it (see [`Scope::poll`]).
 #[inline]
 pub(crate) fn poll_in<F: Future + ?Sized>(
     scope: &mut Scope,
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
-) -> Poll<F::Output> {
-    scope.enter(|| fut.poll(cx))
+) -> Poll<Result<F::Output, Cancelled>> {
+    scope.poll(|| fut.poll(cx))
 }
 
 #[cfg(test)]

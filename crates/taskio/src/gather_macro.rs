@@ -13,9 +13,10 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
+use crate::point::Registration;
 use crate::scope::Scope;
 
 /// Runs futures of different types concurrently, inline in the awaiting task, and gives their
@@ -148,10 +149,12 @@ where
             return Poll::Ready(Ok(()));
         };
         let output = match crate::gather::poll_in(this.scope, fut, cx) {
-            Poll::Ready(output) => output,
+            Poll::Ready(Ok(output)) => output.into_result(),
+            // Delivered by dropping the input (below, as it ends).
+            Poll::Ready(Err(cancelled)) => Err(cancelled.into()),
             Poll::Pending => return Poll::Pending,
         };
-        match output.into_result() {
+        match output {
             Ok(value) => {
                 this.state.set(State::Done { value: Some(value) });
                 Poll::Ready(Ok(()))
@@ -173,6 +176,7 @@ where
 #[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct Driver {
+    point: Registration,
     failure: Option<Error>,
     cancelled: Option<Cancelled>,
     stopped: bool,
@@ -186,7 +190,7 @@ impl Driver {
         inputs: &mut [Pin<&mut dyn DynChild>],
     ) -> Poll<Result<()>> {
         if self.cancelled.is_none()
-            && let Some(c) = take_cancel()
+            && let Some(c) = take_cancel_at(&mut self.point, cx.waker())
         {
             self.cancelled = Some(c);
         }
@@ -216,6 +220,7 @@ impl Driver {
             for input in inputs.iter_mut().filter(|i| i.is_running()) {
                 input.as_mut().cancel(message.clone());
             }
+            crate::context::wake_foreign_points();
         }
         if inputs.iter().any(|i| i.is_running()) {
             return Poll::Pending;

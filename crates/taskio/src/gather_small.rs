@@ -81,9 +81,12 @@ where
         if !*this.stopped && this.control.stop.load(Ordering::Acquire) {
             *this.stopped = true;
             this.scope.cancel(lock(&this.control.message).clone());
+            crate::context::wake_foreign_points();
         }
+        // A request delivered by dropping: `JoinAll` drops this input as it stores the outcome.
         let outcome = match poll_in(this.scope, this.fut, cx) {
-            Poll::Ready(output) => output.into_result(),
+            Poll::Ready(Ok(output)) => output.into_result(),
+            Poll::Ready(Err(cancelled)) => Err(cancelled.into()),
             Poll::Pending => return Poll::Pending,
         };
         if limit != usize::MAX {

@@ -12,45 +12,77 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::error::{Cancelled, TaskLabel};
-use crate::sync::{AtomicU32, Mutex, Ordering};
+use crate::sync::{AtomicU64, Mutex, Ordering};
 use crate::task::{TaskId, TaskState};
 
 /// The body has been polled at least once (pending → running).
-pub(crate) const POLLED: u32 = 1 << 0;
+pub(crate) const POLLED: u64 = 1 << 0;
 /// The outcome is stored; the task is done.
-pub(crate) const COMPLETE: u32 = 1 << 1;
+pub(crate) const COMPLETE: u64 = 1 << 1;
 /// A cancel request waits to be delivered at the next cancellation point.
-pub(crate) const CANCEL_PENDING: u32 = 1 << 2;
+pub(crate) const CANCEL_PENDING: u64 = 1 << 2;
 /// The task's own waker is stored, so `cancel` can wake it.
-pub(crate) const WAKER_SET: u32 = 1 << 3;
+pub(crate) const WAKER_SET: u64 = 1 << 3;
 /// The handle was dropped: nobody will read the outcome.
-pub(crate) const DETACHED: u32 = 1 << 4;
+pub(crate) const DETACHED: u64 = 1 << 4;
 /// A cancel message is stored (saves a lock when delivering plain cancels).
-pub(crate) const HAS_MESSAGE: u32 = 1 << 5;
-/// [`Task::abort`](crate::Task::abort) was called: the body is dropped at its next poll.
-pub(crate) const ABORTED: u32 = 1 << 9;
+pub(crate) const HAS_MESSAGE: u64 = 1 << 5;
 const OUTCOME_SHIFT: u32 = 6;
-const OUTCOME_MASK: u32 = 0b11 << OUTCOME_SHIFT;
-pub(crate) const OUTCOME_OK: u32 = 0;
-pub(crate) const OUTCOME_FAILED: u32 = 1 << OUTCOME_SHIFT;
-pub(crate) const OUTCOME_CANCELLED: u32 = 2 << OUTCOME_SHIFT;
-pub(crate) const OUTCOME_PANICKED: u32 = 3 << OUTCOME_SHIFT;
+const OUTCOME_MASK: u64 = 0b11 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_OK: u64 = 0;
+pub(crate) const OUTCOME_FAILED: u64 = 1 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_CANCELLED: u64 = 2 << OUTCOME_SHIFT;
+pub(crate) const OUTCOME_PANICKED: u64 = 3 << OUTCOME_SHIFT;
 /// The body's poll returned (or panicked): the outcome is being decided, and a cancel request
 /// that comes now is refused, as one on a done task is.
-pub(crate) const CLOSED: u32 = 1 << 8;
-/// The outstanding cancel requests (asyncio's `cancelling()`) live in the top 16 bits of the
+pub(crate) const CLOSED: u64 = 1 << 8;
+/// [`Task::abort`](crate::Task::abort) was called: the body is dropped at its next poll.
+pub(crate) const ABORTED: u64 = 1 << 9;
+/// A cancellation point (or a frame, by dropping) took one of the task's requests and no
+/// `uncancel()` took it back: the task's code is handling a cancel, and a later request is
+/// only ever delivered cooperatively, never by dropping that code.
+pub(crate) const DELIVERED: u64 = 1 << 11;
+/// Some cancellation point of this task waits with a waker that is not the task's own (inside
+/// `FuturesUnordered`, `buffer_unordered`, a queued gather): a request wakes those too.
+pub(crate) const FOREIGN: u64 = 1 << 12;
+/// How many accepted requests are still waking the foreign wakers (bits 16..32). While one is,
+/// no poll may deliver a request by dropping: a point that would take it may not be woken yet.
+/// A counter, not a flag, so that two requests racing never clear each other's.
+const WAKING_SHIFT: u32 = 16;
+const WAKING_ONE: u64 = 1 << WAKING_SHIFT;
+const WAKING_MASK: u64 = 0xffff << WAKING_SHIFT;
+/// The outstanding cancel requests (asyncio's `cancelling()`) live in the top 32 bits of the
 /// state, so that a request is counted by the same atomic operation that makes it pending: no
 /// observer ever sees a request counted that was then refused, or delivered before counted.
-const COUNT_SHIFT: u32 = 16;
-const COUNT_ONE: u32 = 1 << COUNT_SHIFT;
-const COUNT_MAX: u32 = u32::MAX >> COUNT_SHIFT;
+const COUNT_SHIFT: u32 = 32;
+const COUNT_ONE: u64 = 1 << COUNT_SHIFT;
+const COUNT_MAX: u64 = u64::MAX >> COUNT_SHIFT;
 
 #[derive(Default)]
 struct Wakeup {
     /// The waker of the code that runs in this task, stored at its first poll.
     waker: Option<Waker>,
+    /// What few tasks need: boxed, so that it costs the others one pointer.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Default)]
+struct Extra {
     /// The message of the latest cancel request (asyncio keeps the latest one).
     message: Option<Arc<str>>,
+    /// The wakers of cancellation points that wait with a waker of their own (see [`FOREIGN`]),
+    /// each registered and removed by its point ([`crate::point`]).
+    foreign: slab::Slab<Waker>,
+}
+
+impl Wakeup {
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    fn message(&self) -> Option<Arc<str>> {
+        self.extra.as_ref().and_then(|e| e.message.clone())
+    }
 }
 
 /// What every task has, whatever its output type.
@@ -65,7 +97,7 @@ pub(crate) struct Header {
     /// When the task was spawned, as nanoseconds since the process's first spawn (8 bytes,
     /// where an `Instant` takes 16).
     created: u64,
-    pub(crate) state: AtomicU32,
+    pub(crate) state: AtomicU64,
     wakeup: Mutex<Wakeup>,
     pub(crate) registry_slot: crate::registry::Slot,
 }
@@ -85,7 +117,7 @@ impl Header {
             root: parent.map_or(id, |(_, root)| root),
             location,
             created: crate::header::since_epoch(Instant::now()),
-            state: AtomicU32::new(0),
+            state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
             registry_slot,
         }
@@ -131,7 +163,7 @@ impl Header {
 
     /// How many cancel requests are outstanding (asyncio's `Task.cancelling()`).
     pub(crate) fn cancelling(&self) -> u32 {
-        self.state.load(Ordering::Acquire) >> COUNT_SHIFT
+        u32::try_from(self.state.load(Ordering::Acquire) >> COUNT_SHIFT).unwrap_or(u32::MAX)
     }
 
     /// Asks the task to stop at its next cancellation point. Returns `false` when it is done,
@@ -147,6 +179,11 @@ impl Header {
                 return false;
             }
             let mut next = cur | CANCEL_PENDING;
+            if cur & FOREIGN != 0 {
+                // Points wait with wakers of their own: they are woken before the request may
+                // be delivered by dropping.
+                next += WAKING_ONE;
+            }
             if message.is_some() {
                 next |= HAS_MESSAGE;
             }
@@ -162,13 +199,64 @@ impl Header {
             }
         };
         if let (Some(w), Some(m)) = (wakeup.as_mut(), message) {
-            w.message = Some(m);
+            w.extra().message = Some(m);
         }
         drop(wakeup);
+        if prev & FOREIGN != 0 {
+            // Wake the points that wait with wakers of their own first, and only then let the
+            // request be delivered by dropping: a poll that sees `WAKING` at zero has every
+            // waiting point woken before it. The task's own wake comes after, so such a poll
+            // follows.
+            self.wake_foreign();
+            self.state.fetch_sub(WAKING_ONE, Ordering::AcqRel);
+        }
         if prev & WAKER_SET != 0 {
             self.wake();
         }
         true
+    }
+
+    /// Wakes every cancellation point of this task that waits with a waker of its own (a
+    /// scope's request, made on this thread, does this before it polls its code again).
+    pub(crate) fn wake_foreign(&self) {
+        if self.state.load(Ordering::Acquire) & FOREIGN == 0 {
+            return;
+        }
+        // Clone outside the lock: a waker may run arbitrary code, even a cancel of this task.
+        let wakers: Vec<Waker> = match &self.lock_wakeup().extra {
+            Some(extra) => extra.foreign.iter().map(|(_, w)| w.clone()).collect(),
+            None => Vec::new(),
+        };
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    /// Registers the waker of a cancellation point that waits with a waker of its own; returns
+    /// its key for [`Header::update_foreign`] and [`Header::remove_foreign`]. The caller takes
+    /// the request after this (register, then look), so a request is never missed.
+    pub(crate) fn add_foreign(&self, waker: &Waker) -> usize {
+        let mut wakeup = self.lock_wakeup();
+        let key = wakeup.extra().foreign.insert(waker.clone());
+        // Set under the lock: a request that sees the flag locks after this insert.
+        self.state.fetch_or(FOREIGN, Ordering::AcqRel);
+        key
+    }
+
+    /// Replaces a registered point's waker (it was polled with another one).
+    pub(crate) fn update_foreign(&self, key: usize, waker: &Waker) {
+        let mut wakeup = self.lock_wakeup();
+        if let Some(w) = wakeup.extra().foreign.get_mut(key) {
+            w.clone_from(waker);
+        }
+    }
+
+    /// Removes a registered point's waker (the point was dropped or moved to another task).
+    pub(crate) fn remove_foreign(&self, key: usize) {
+        let mut wakeup = self.lock_wakeup();
+        if let Some(extra) = &mut wakeup.extra {
+            extra.foreign.try_remove(key);
+        }
     }
 
     /// Takes back one cancel request (asyncio's `Task.uncancel()`); when none is left, an
@@ -180,15 +268,17 @@ impl Header {
             if count == 0 {
                 return 0;
             }
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
             let mut next = cur - COUNT_ONE;
             if count == 1 {
-                next &= !CANCEL_PENDING;
+                // Nothing is being handled any more: a later request may be delivered by drop.
+                next &= !(CANCEL_PENDING | DELIVERED);
             }
             match self
                 .state
                 .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return count - 1,
+                Ok(_) => return count.saturating_sub(1),
                 Err(actual) => cur = actual,
             }
         }
@@ -205,16 +295,40 @@ impl Header {
 
     #[cold]
     fn take_cancel_slow(&self) -> Option<Cancelled> {
-        let prev = self.state.fetch_and(!CANCEL_PENDING, Ordering::AcqRel);
-        if prev & CANCEL_PENDING == 0 {
-            return None;
-        }
+        let mut cur = self.state.load(Ordering::Acquire);
+        let prev = loop {
+            if cur & CANCEL_PENDING == 0 {
+                return None;
+            }
+            let next = (cur & !CANCEL_PENDING) | DELIVERED;
+            match self
+                .state
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(prev) => break prev,
+                Err(actual) => cur = actual,
+            }
+        };
         let message = if prev & HAS_MESSAGE != 0 {
-            self.lock_wakeup().message.clone()
+            self.lock_wakeup().message()
         } else {
             None
         };
         Some(Cancelled::with_shared(message))
+    }
+
+    /// Whether, in `state`, a request waits that a poll which ends without taking it delivers
+    /// by dropping the wait: pending, every waiting point woken for it, and the task's code not
+    /// handling an earlier one.
+    #[inline]
+    pub(crate) fn undelivered(state: u64) -> bool {
+        state & (CANCEL_PENDING | DELIVERED | WAKING_MASK) == CANCEL_PENDING
+    }
+
+    /// The state word, for [`Header::undelivered`].
+    #[inline]
+    pub(crate) fn load_state(&self) -> u64 {
+        self.state.load(Ordering::Acquire)
     }
 
     /// Whether a cancel request waits to be delivered.
@@ -232,7 +346,7 @@ impl Header {
     /// The body's poll has returned: from now on cancel requests are refused. Returns the flags
     /// seen just before, so the caller decides the outcome on them: a request that got in
     /// before (`CANCEL_PENDING` in the result) still counts, and no later one can.
-    pub(crate) fn close(&self) -> u32 {
+    pub(crate) fn close(&self) -> u64 {
         self.state.fetch_or(CLOSED, Ordering::AcqRel)
     }
 
@@ -276,13 +390,13 @@ impl Header {
     /// Stores the task's waker without marking it running (a task that waits for a place to
     /// start, in a task group's limit, must still be woken by `cancel`); returns the flags seen
     /// just before, so the caller can look for a request that found no waker to wake.
-    pub(crate) fn park(&self, waker: &Waker) -> u32 {
+    pub(crate) fn park(&self, waker: &Waker) -> u64 {
         self.lock_wakeup().waker = Some(waker.clone());
         self.state.fetch_or(WAKER_SET, Ordering::AcqRel)
     }
 
     /// Marks the task complete with `outcome` bits; returns the flags seen just before.
-    pub(crate) fn mark_complete(&self, outcome: u32) -> u32 {
+    pub(crate) fn mark_complete(&self, outcome: u64) -> u64 {
         let prev = self.state.fetch_or(COMPLETE | outcome, Ordering::AcqRel);
         if prev & WAKER_SET != 0 {
             // Release the task's own waker: nobody needs to wake a finished task.
@@ -292,7 +406,7 @@ impl Header {
     }
 
     /// Marks the handle dropped; returns the flags seen just before.
-    pub(crate) fn mark_detached(&self) -> u32 {
+    pub(crate) fn mark_detached(&self) -> u64 {
         self.state.fetch_or(DETACHED, Ordering::AcqRel)
     }
 

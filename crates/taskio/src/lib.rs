@@ -95,6 +95,7 @@ mod group;
 mod header;
 mod introspect;
 mod output;
+mod point;
 mod ready_queue;
 mod registry;
 mod report;

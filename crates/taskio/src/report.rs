@@ -38,3 +38,38 @@ pub(crate) fn discarded(what: &str, error: &Error) {
         "{what}: {name} also failed after the {what} had stopped, and its error is not returned: {error}"
     );
 }
+
+/// A task's cancel request was delivered by dropping the future its code waited in (not a
+/// cancellation point): visible at debug level, never silent.
+pub(crate) fn dropped_for_cancel(header: &Header) {
+    tracing::debug!(
+        task.id = header.id.as_u64(),
+        task.name = %header.name(),
+        task.spawned_at = %header.location,
+        "taskio: task '{}' was cancelled while it waited in a future that is not a cancellation \
+         point; that future was dropped and no async cleanup ran there (use .cancellable() or a \
+         taskio future where the code should see Err(Cancelled))",
+        header.name()
+    );
+}
+
+/// A scope's request (a timeout, a gather input, a group's body) was delivered by dropping
+/// the future its code waited in, inside `task` (if any).
+pub(crate) fn dropped_for_scope(task: Option<&Header>) {
+    match task {
+        Some(header) => tracing::debug!(
+            task.id = header.id.as_u64(),
+            task.name = %header.name(),
+            task.spawned_at = %header.location,
+            "taskio: code of task '{}' was cancelled (a timeout, a gather or a task group) while \
+             it waited in a future that is not a cancellation point; that future was dropped and \
+             no async cleanup ran there",
+            header.name()
+        ),
+        None => tracing::debug!(
+            "taskio: code outside any taskio task was cancelled (a timeout, a gather or a task \
+             group) while it waited in a future that is not a cancellation point; that future \
+             was dropped and no async cleanup ran there"
+        ),
+    }
+}

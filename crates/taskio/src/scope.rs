@@ -12,21 +12,28 @@
 //! else wakes code that is suspended elsewhere.
 
 use std::sync::Arc;
+use std::task::Poll;
 
-use crate::context::{Frame, with_frame};
+use crate::context::{Frame, FrameScope, frame_begin, frame_end, with_frame};
+use crate::error::Cancelled;
 
 /// A cancel request for one inline future (crate-private: the combinators' building block).
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     pending: bool,
     delivered: bool,
+    /// The scope's code took a cancel (its own, or one from outside) and goes on: it is
+    /// handling it, and is never dropped for a later request.
+    handling: bool,
     message: Option<Arc<str>>,
 }
 
 impl Scope {
-    /// Asks the code of this scope to stop at its next cancellation point (polled in [`enter`]).
+    /// Asks the code of this scope to stop at its next cancellation point (polled in [`poll`]).
+    /// The owner then calls [`wake_foreign_points`](crate::context::wake_foreign_points) once
+    /// and polls the code again: nothing else wakes code that is suspended elsewhere.
     ///
-    /// [`enter`]: Scope::enter
+    /// [`poll`]: Scope::poll
     pub(crate) fn cancel(&mut self, message: Option<Arc<str>>) {
         self.pending = true;
         self.message = message;
@@ -38,7 +45,8 @@ impl Scope {
         self.pending
     }
 
-    /// Whether a cancellation point inside the scope has taken a request.
+    /// Whether a cancellation point inside the scope (or the scope itself, by dropping the
+    /// code) has taken its request.
     pub(crate) fn was_delivered(&self) -> bool {
         self.delivered
     }
@@ -48,18 +56,41 @@ impl Scope {
         self.pending = false;
     }
 
+    /// Polls the scope's code (`f`) as a frame: with this scope innermost, and, when the code
+    /// returns `Pending` with a request that nobody took, gives `Err(Cancelled)`: the caller
+    /// must then drop the code, which is how the request is delivered to code that waits in
+    /// something that is not a cancellation point.
+    #[inline]
+    pub(crate) fn poll<R>(&mut self, f: impl FnOnce() -> Poll<R>) -> Poll<Result<R, Cancelled>> {
+        let mark = frame_begin();
+        let polled = self.enter(mark.level(), f);
+        let own = FrameScope {
+            pending: &mut self.pending,
+            delivered: &mut self.delivered,
+            handling: &mut self.handling,
+            message: &mut self.message,
+        };
+        match frame_end(mark, own, polled.is_pending()) {
+            Some(cancelled) => Poll::Ready(Err(cancelled)),
+            None => polled.map(Ok),
+        }
+    }
+
     /// Runs `f` (a poll of the scope's future) with this scope innermost.
     #[inline]
-    pub(crate) fn enter<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        if !self.pending {
-            // A frame with no request changes nothing a cancellation point sees (it looks for
-            // the innermost *pending* frame), and the request cannot arrive while `f` runs: this
-            // scope is borrowed for it. So skip the push, and its cost (~40 ns per poll).
+    fn enter<R>(&mut self, level: u32, f: impl FnOnce() -> R) -> R {
+        if !self.pending && !self.handling {
+            // A frame with no request and no cancel being handled changes nothing a
+            // cancellation point sees (it looks for the innermost *pending* frame), and the
+            // request cannot arrive while `f` runs: this scope is borrowed for it. So skip the
+            // push, and its cost (~40 ns per poll).
             return f();
         }
         let frame = Frame {
             pending: self.pending,
             delivered: false,
+            handling: self.handling,
+            level,
             message: self.message.take(),
         };
         with_frame(frame, f, |frame| {
@@ -79,7 +110,11 @@ mod tests {
 
     fn poll_in<F: Future>(scope: &mut Scope, fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
         let mut cx = Context::from_waker(Waker::noop());
-        scope.enter(|| fut.poll(&mut cx))
+        match scope.poll(|| fut.poll(&mut cx)) {
+            Poll::Ready(Ok(out)) => Poll::Ready(out),
+            Poll::Ready(Err(c)) => panic!("the scope dropped its code for {c:?}"),
+            Poll::Pending => Poll::Pending,
+        }
     }
 
     #[test]
@@ -108,8 +143,8 @@ mod tests {
         outer.cancel(None);
         let mut cp = pin!(crate::checkpoint());
         let mut cx = Context::from_waker(Waker::noop());
-        let polled = outer.enter(|| inner.enter(|| cp.as_mut().poll(&mut cx)));
-        assert!(matches!(polled, Poll::Ready(Err(_))));
+        let polled = outer.poll(|| inner.poll(|| cp.as_mut().poll(&mut cx)));
+        assert!(matches!(polled, Poll::Ready(Ok(Ok(Err(_))))));
         assert!(outer.was_delivered() && !inner.was_delivered());
     }
 
@@ -121,12 +156,15 @@ mod tests {
         rt.block_on(async {
             let mut scope = Scope::default();
             scope.cancel(None);
-            let task = scope.enter(|| {
-                crate::task().eager().spawn(async {
+            let mut task = None;
+            let _ = scope.poll(|| {
+                task = Some(crate::task().eager().spawn(async {
                     crate::checkpoint().await?;
                     crate::Ok(1)
-                })
+                }));
+                Poll::Ready(())
             });
+            let task = task.unwrap();
             assert!(
                 scope.is_pending(),
                 "the eager child took its spawner's request"

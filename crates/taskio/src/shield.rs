@@ -11,8 +11,9 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::Result;
+use crate::point::Registration;
 use crate::task::Task;
 
 /// Awaits `task` (a [`Task<T>`](crate::Task) or a `&mut Task<T>`) without forwarding the
@@ -57,6 +58,7 @@ where
     Shield {
         task,
         done: false,
+        point: Registration::default(),
         _value: PhantomData,
     }
 }
@@ -75,6 +77,7 @@ where
 pub struct Shield<T, H> {
     task: H,
     done: bool,
+    point: Registration,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -90,7 +93,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
         assert!(!this.done, "taskio: a shield was polled after it completed");
-        if let Some(cancelled) = take_cancel() {
+        if let Some(cancelled) = take_cancel_at(&mut this.point, cx.waker()) {
             this.done = true;
             return Poll::Ready(Err(cancelled.into()));
         }

@@ -235,7 +235,10 @@ impl Builder {
                 launch(&handle, TaskFuture { core, gate, stage }, self.eager)
             }
         }
-        Ok(Task { cell })
+        Ok(Task {
+            cell,
+            point: Default::default(),
+        })
     }
 }
 
@@ -354,7 +357,13 @@ where
         gate: Ungated,
         stage: Stage::Running { future },
     };
-    (Task { cell }, running)
+    (
+        Task {
+            cell,
+            point: Default::default(),
+        },
+        running,
+    )
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
@@ -420,9 +429,13 @@ pin_project! {
             if let Some(core) = this.core.take() {
                 // Dropped before it completed: aborted, or its runtime shut down. The body's
                 // future is dropped first, so whoever awaits the task sees it fully torn down.
-                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
-                let aborted = Error::from(Cancelled::new(Some("aborted")));
-                core.complete(label_error(&core.header, Err(aborted)));
+                // A panic in that drop is the outcome, never swallowed.
+                core.header.close();
+                let outcome = match drop_body(this.stage.as_mut()) {
+                    None => Err(Error::from(Cancelled::new(Some("aborted")))),
+                    Some(panic) => Err(panic),
+                };
+                core.complete(label_error(&core.header, outcome));
             }
         }
     }
@@ -459,56 +472,109 @@ where
             let abort = state & ABORTED != 0;
             if abort || header.begin() {
                 // Aborted, or cancelled before its first poll: the body never runs (again).
-                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
                 let cancelled = if abort {
                     Cancelled::new(Some("aborted"))
                 } else {
                     header.take_cancel().unwrap_or_default()
                 };
-                core.complete(label_error(header, Err(cancelled.into())));
+                let outcome = match drop_body(this.stage.as_mut()) {
+                    None => Err(cancelled.into()),
+                    Some(panic) => Err(panic),
+                };
+                core.complete(label_error(header, outcome));
                 return Poll::Ready(());
             }
         }
 
-        let entered = crate::context::enter(core);
+        // A request that is undelivered as this poll begins, and still is when the body
+        // returns `Pending`, is delivered by dropping the body (see `context::frame_end`).
+        let armed = Header::undelivered(state);
+        let entered = crate::context::enter(core, cx.waker(), armed);
         let polled = catch_unwind(AssertUnwindSafe(|| match this.stage.as_mut().project() {
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
         }));
-        let core = crate::context::leave(entered)
+        let (core, handling) = crate::context::leave(entered);
+        let core = core
             .into_any()
             .downcast::<Cell<<F::Output as TaskOutput>::Value>>()
             .expect("taskio: the task left is the task entered");
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
-                if register && !core.header().waker_set() {
-                    core.header().register_waker(cx.waker());
+                let header = core.header();
+                let taken = if armed && !handling && Header::undelivered(header.load_state()) {
+                    header.take_cancel()
+                } else {
+                    None
+                };
+                let Some(cancelled) = taken else {
+                    if register && !header.waker_set() {
+                        header.register_waker(cx.waker());
+                    }
+                    *this.core = Some(core);
+                    return Poll::Pending;
+                };
+                // The body waits in something that is not a cancellation point, and nothing
+                // took the request: deliver it by dropping the body, as tokio's abort would.
+                header.close();
+                crate::report::dropped_for_cancel(header);
+                match drop_body(this.stage.as_mut()) {
+                    None => Err(cancelled.into()),
+                    Some(panic) => Err(panic),
                 }
-                *this.core = Some(core);
-                return Poll::Pending;
             }
             Ok(Poll::Ready(output)) => {
                 // Close before deciding: a request that got in before the close still counts
                 // (the task ends cancelled, as asyncio's does), and one that comes after is
                 // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
                 let seen = core.header().close();
-                this.stage.set(Stage::Done);
-                match output.into_result() {
-                    Ok(_) if seen & CANCEL_PENDING != 0 => {
-                        Err(core.header().take_cancel().unwrap_or_default().into())
-                    }
-                    other => other,
+                let result = output.into_result();
+                match drop_body(this.stage.as_mut()) {
+                    // A body that returned, then panicked while it was dropped: the panic is
+                    // the outcome (the value is dropped), never lost.
+                    Some(panic) => Err(panic),
+                    None => match result {
+                        Ok(_) if seen & CANCEL_PENDING != 0 => {
+                            Err(core.header().take_cancel().unwrap_or_default().into())
+                        }
+                        other => other,
+                    },
                 }
             }
             Err(payload) => {
                 core.header().close();
-                let _ = catch_unwind(AssertUnwindSafe(|| this.stage.set(Stage::Done)));
-                Err(Error::panicked(panic_message(&*payload)))
+                let message = panic_message(&*payload);
+                drop_payload(payload);
+                // A panic while the body is dropped after its panic adds nothing to report.
+                let _ = drop_body(this.stage.as_mut());
+                Err(Error::panicked(message))
             }
         };
         core.complete(label_error(&core.header, outcome));
         Poll::Ready(())
+    }
+}
+
+/// Drops the body's future; a panic in its `Drop` is caught and given back as the error the
+/// task ends with.
+fn drop_body<F: Future>(stage: Pin<&mut Stage<F>>) -> Option<Error> {
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        let mut stage = stage;
+        stage.set(Stage::Done);
+    }))
+    .err()?;
+    let message = panic_message(&*payload);
+    drop_payload(payload);
+    Some(Error::panicked(format!(
+        "{message} (while the task's future was dropped)"
+    )))
+}
+
+/// Drops a panic payload; one whose own `Drop` panics is forgotten, never let unwind.
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
     }
 }
 

@@ -12,8 +12,9 @@ use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
 use crate::cancel::{Checkpoint, checkpoint};
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::Cancelled;
+use crate::point::Registration;
 
 /// Waits for `duration`; a cancellation point.
 ///
@@ -31,12 +32,14 @@ use crate::error::Cancelled;
 pub fn sleep(duration: Duration) -> Sleep {
     if duration.is_zero() {
         Sleep {
+            point: Registration::default(),
             inner: Inner::Yield {
                 checkpoint: checkpoint(),
             },
         }
     } else {
         Sleep {
+            point: Registration::default(),
             inner: Inner::Timer {
                 timer: tokio::time::sleep(duration),
             },
@@ -60,6 +63,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
+        point: Registration::default(),
         inner: Inner::Timer {
             timer: tokio::time::sleep_until(deadline),
         },
@@ -91,6 +95,7 @@ pin_project! {
     pub struct Sleep {
         #[pin]
         inner: Inner,
+        point: Registration,
     }
 }
 
@@ -98,9 +103,10 @@ impl Future for Sleep {
     type Output = Result<(), Cancelled>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().inner.project() {
+        let this = self.project();
+        match this.inner.project() {
             InnerProj::Timer { timer } => {
-                if let Some(c) = take_cancel() {
+                if let Some(c) = take_cancel_at(this.point, cx.waker()) {
                     return Poll::Ready(Err(c));
                 }
                 timer.poll(cx).map(Ok)

@@ -277,6 +277,15 @@ enum Source {
 }
 
 pin_project! {
+    /// The inner work, until a request is delivered to it by dropping it.
+    #[project = WorkProj]
+    enum Work<F> {
+        Running { #[pin] fut: F },
+        Dropped,
+    }
+}
+
+pin_project! {
     /// The future of [`timeout`] and [`timeout_at`]: awaits to `taskio::Result<T>`.
     ///
     /// ```
@@ -289,7 +298,7 @@ pin_project! {
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F> {
         #[pin]
-        work: F,
+        work: Work<F>,
         #[pin]
         timer: tokio::time::Sleep,
         scope: Scope,
@@ -315,7 +324,7 @@ where
             Source::Shared(s, _) => lock(&s.state).when,
         };
         Timeout {
-            work,
+            work: Work::Running { fut: work },
             // An unset deadline still needs a timer value; it is never polled while unset.
             timer: tokio::time::sleep_until(armed.unwrap_or(start)),
             scope: Scope::default(),
@@ -369,13 +378,22 @@ where
             // The work is being cancelled from outside already: let its cleanup run in peace.
             if current_cancelling() <= this.cancelling_at_start.unwrap_or(0) {
                 this.scope.cancel(None);
+                crate::context::wake_foreign_points();
             }
         }
-        let output = match crate::gather::poll_in(this.scope, this.work, cx) {
-            Poll::Ready(output) => output,
+        let WorkProj::Running { fut } = this.work.as_mut().project() else {
+            panic!("taskio: a timeout was polled after it completed");
+        };
+        let output = match crate::gather::poll_in(this.scope, fut, cx) {
+            Poll::Ready(Ok(output)) => output.into_result(),
+            Poll::Ready(Err(cancelled)) => {
+                // Delivered by dropping the work, which waited in no cancellation point.
+                this.work.set(Work::Dropped);
+                Err(cancelled.into())
+            }
             Poll::Pending => return Poll::Pending,
         };
-        Poll::Ready(match output.into_result() {
+        Poll::Ready(match output {
             Err(e)
                 if e.is_cancelled()
                     && this.scope.was_delivered()

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::context::take_cancel;
+use crate::context::take_cancel_at;
 use crate::error::Result;
+use crate::point::Registration;
 use crate::task::Task;
 use crate::task_set::TaskSet;
 
@@ -58,6 +59,7 @@ use crate::task_set::TaskSet;
 pub fn wait<T: Send + 'static>(tasks: impl Into<TaskSet<T>>) -> Wait<T> {
     Wait {
         set: Some(tasks.into()),
+        point: Registration::default(),
         when: ReturnWhen::All,
         deadline: None,
         timer: None,
@@ -85,6 +87,7 @@ enum ReturnWhen {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     set: Option<TaskSet<T>>,
+    point: Registration,
     when: ReturnWhen,
     deadline: Option<Instant>,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -173,7 +176,7 @@ impl<T: Send + 'static> Future for Wait<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some(cancelled) = take_cancel() {
+        if let Some(cancelled) = take_cancel_at(&mut this.point, cx.waker()) {
             return Poll::Ready(Err(cancelled.into()));
         }
         let set = this

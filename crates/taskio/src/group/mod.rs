@@ -44,6 +44,7 @@ use pin_project_lite::pin_project;
 
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
+use crate::point::Registration;
 use crate::scope::Scope;
 use state::Shared;
 
@@ -237,6 +238,7 @@ impl GroupBuilder {
             scope: Scope::default(),
             body_cancelled: false,
             outer: None,
+            point: Registration::default(),
             finished: false,
         }
     }
@@ -280,6 +282,7 @@ pin_project! {
         // The body has been sent its cancel (once).
         body_cancelled: bool,
         outer: Option<Outer>,
+        point: Registration,
         finished: bool,
     }
 
@@ -295,11 +298,8 @@ pin_project! {
 
 /// The cancel request meant for the code that awaits the group: the task's own first (it can be
 /// re-armed later), then the innermost enclosing scope's.
-fn take_outer_cancel() -> Option<Outer> {
-    if let Some(cancel) = crate::context::with_current(|t| t.header().take_cancel()).flatten() {
-        return Some(Outer { cancel, own: true });
-    }
-    crate::context::take_cancel().map(|cancel| Outer { cancel, own: false })
+fn take_outer_cancel(point: &mut Registration, waker: &std::task::Waker) -> Option<Outer> {
+    crate::context::take_cancel_from(point, waker).map(|(cancel, own)| Outer { cancel, own })
 }
 
 /// Puts a delivered cancel request back on the running task, keeping its count stable (what
@@ -344,7 +344,7 @@ where
 
         // The group is a cancellation point: a cancel of the task that runs it goes to every child
         // and to the body.
-        if let Some(outer) = take_outer_cancel() {
+        if let Some(outer) = take_outer_cancel(this.point, cx.waker()) {
             shared.close();
             *this.outer = Some(outer);
         }
@@ -356,14 +356,17 @@ where
         if !*this.body_cancelled && shared.cancel_children_if_aborting(message()) {
             *this.body_cancelled = true;
             this.scope.cancel(message());
+            crate::context::wake_foreign_points();
         }
 
         if let BodyProj::Running { fut } = this.body.as_mut().project() {
             let scope = &mut *this.scope;
-            let polled = catch_unwind(AssertUnwindSafe(|| scope.enter(|| fut.poll(cx))));
+            let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
             let out = match polled {
                 Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(output)) => Some(output.into_result()),
+                Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
+                // Delivered by dropping the body (just below), which waited in no point.
+                Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
                 Err(payload) => Some(Err(Error::panicked(crate::spawn::panic_message(&*payload)))),
             };
             if let Some(out) = out {
