@@ -72,3 +72,26 @@ pub async fn until(cond: impl Fn() -> bool) {
     }
     panic!("condition never became true");
 }
+
+/// Asserts that `start.elapsed()` is exactly `expected` on the paused clock, and on the real
+/// one at least `expected` and well short of what a wait that was never interrupted would take
+/// (the waits these tests interrupt are 100 units long or more).
+pub fn assert_ended_at(paused: bool, start: Instant, expected: Duration) {
+    assert_took(paused, start, expected);
+    if !paused {
+        let took = start.elapsed();
+        let bound = expected + Duration::from_secs(3);
+        assert!(
+            took < bound,
+            "took {took:?}: the wait was not interrupted at {expected:?}"
+        );
+    }
+}
+
+/// Runs `body` under a bound of real time that fails the test instead of letting it hang.
+pub async fn bounded<F: std::future::Future>(body: F) -> F::Output {
+    match tokio::time::timeout(Duration::from_secs(60), body).await {
+        Ok(out) => out,
+        Err(_) => panic!("the test hung (60 s)"),
+    }
+}
