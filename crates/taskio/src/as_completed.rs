@@ -101,7 +101,8 @@ pub struct AsCompleted<T> {
 
 impl<T: Send + 'static> AsCompleted<T> {
     /// After `duration` (measured from this call), every item not yet yielded comes out as
-    /// `Err(e)` with `e.is_timed_out()`, and the tasks not yet done are cancelled.
+    /// `Err(e)` with `e.is_timed_out()`, and the tasks not yet done are cancelled. A `duration`
+    /// too long to add to the clock (`Duration::MAX`) is no limit.
     ///
     /// ```
     /// use std::time::Duration;
@@ -118,7 +119,9 @@ impl<T: Send + 'static> AsCompleted<T> {
     /// # });
     /// ```
     pub fn timeout(mut self, duration: Duration) -> Self {
-        self.deadline = Some((Instant::now() + duration, duration));
+        self.deadline = Instant::now()
+            .checked_add(duration)
+            .map(|at| (at, duration));
         self
     }
 

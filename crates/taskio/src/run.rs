@@ -97,7 +97,7 @@ impl Runner {
 
     /// After main returns, how long leftover tasks get for their cleanup once cancelled; those
     /// still running then are aborted. Without it, `run` waits as long as cleanup takes (as
-    /// asyncio does).
+    /// asyncio does); so does a grace too long to add to the clock (`Duration::MAX`).
     ///
     /// ```
     /// use std::time::Duration;
@@ -170,7 +170,9 @@ impl Runner {
 /// Cancels every live task descended from `main` and waits until they are done; repeats while
 /// cleanup spawned more. Tasks of other runtimes in the process are not touched.
 async fn shutdown(main: crate::TaskId, grace: Option<Duration>) {
-    let deadline = grace.map(|g| tokio::time::Instant::now() + g);
+    // A grace past the clock's end is no limit (it used to panic after main had returned,
+    // losing main's outcome).
+    let deadline = grace.and_then(|g| tokio::time::Instant::now().checked_add(g));
     loop {
         let mut alive = crate::registry::snapshot();
         alive.retain(|t| t.header().root == main);

@@ -1,0 +1,91 @@
+//! Extreme values and deep structures (issue 12, "Crashes" and "Smaller"): `Duration::MAX`
+//! wherever a duration is taken, deep nesting of eager spawns and of the task tree, and the time
+//! functions called outside a runtime. Each must be an outcome or a clear message, never a crash.
+
+mod support;
+use support::both;
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Work that takes `d` and gives `v`.
+async fn after(d: Duration, v: u32) -> taskio::Result<u32> {
+    taskio::sleep(d).await?;
+    Ok(v)
+}
+
+both! {
+    /// `timeout(Duration::MAX, ..)` panicked with "overflow when adding duration to instant".
+    async fn timeout_with_duration_max_is_no_limit() {
+        let start = Instant::now();
+        let v = taskio::timeout(Duration::MAX, after(UNIT, 5)).await.unwrap();
+        assert_eq!(v, 5);
+        support::assert_took(PAUSED, start, UNIT);
+    }
+}
+
+both! {
+    /// `Deadline::after(Duration::MAX)` panicked; it is an unset deadline, which can still be
+    /// rescheduled.
+    async fn deadline_after_duration_max_is_unset_and_can_be_moved() {
+        let deadline = taskio::Deadline::after(Duration::MAX);
+        assert_eq!(deadline.when(), None);
+        let v = taskio::timeout_at(deadline.clone(), after(UNIT, 6)).await.unwrap();
+        assert_eq!(v, 6);
+        deadline.reschedule(Instant::now() + UNIT);
+        let err = taskio::timeout_at(deadline, after(UNIT * 3, 7)).await.unwrap_err();
+        assert!(err.is_timed_out(), "{err}");
+    }
+}
+
+both! {
+    /// `wait(..).timeout(Duration::MAX)` panicked; it waits as if there were no timeout.
+    async fn wait_timeout_duration_max_is_no_limit() {
+        let tasks = vec![taskio::spawn(after(UNIT, 1)), taskio::spawn(after(UNIT * 2, 2))];
+        let (done, pending) = taskio::wait(tasks).timeout(Duration::MAX).await.unwrap();
+        assert_eq!((done.len(), pending.len()), (2, 0));
+    }
+}
+
+both! {
+    /// `as_completed(..).timeout(Duration::MAX)` panicked; every item comes with its value.
+    async fn as_completed_timeout_duration_max_is_no_limit() {
+        let tasks = vec![taskio::spawn(after(UNIT * 2, 2)), taskio::spawn(after(UNIT, 1))];
+        let mut stream = taskio::as_completed(tasks).timeout(Duration::MAX);
+        let mut got = Vec::new();
+        while let Some((i, r)) = stream.next().await {
+            got.push((i, r.unwrap()));
+        }
+        assert_eq!(got, [(1, 1), (0, 2)]);
+    }
+}
+
+/// `Runner::shutdown_grace(Duration::MAX)` panicked after main had returned, so main's value
+/// was lost; it is "no limit": the leftover's cleanup runs and main's value comes back.
+fn shutdown_grace_duration_max(runner: taskio::Runner) {
+    let cleaned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cleaned.clone();
+    let out = runner.shutdown_grace(Duration::MAX).run(async move {
+        drop(taskio::spawn(async move {
+            let r = taskio::sleep(Duration::from_secs(3600)).await;
+            taskio::sleep(Duration::from_millis(1)).await.ok(); // async cleanup
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        }));
+        taskio::sleep(Duration::from_millis(1)).await?;
+        taskio::Ok("main's value")
+    });
+    assert_eq!(out.unwrap(), "main's value");
+    assert!(cleaned.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn shutdown_grace_duration_max_is_no_limit_current_thread() {
+    shutdown_grace_duration_max(taskio::Runner::new());
+}
+
+#[test]
+fn shutdown_grace_duration_max_is_no_limit_multi_thread() {
+    shutdown_grace_duration_max(taskio::Runner::new().worker_threads(2));
+}
