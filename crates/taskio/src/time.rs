@@ -28,6 +28,12 @@ use crate::error::Cancelled;
 /// })
 /// .unwrap();
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it (as [`spawn`](crate::spawn())
+/// does).
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     if duration.is_zero() {
         Sleep {
@@ -36,6 +42,7 @@ pub fn sleep(duration: Duration) -> Sleep {
             },
         }
     } else {
+        require_runtime("sleep");
         Sleep {
             inner: Inner::Timer {
                 timer: tokio::time::sleep(duration),
@@ -58,12 +65,36 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// })
 /// .unwrap();
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
+    require_runtime("sleep_until");
     Sleep {
         inner: Inner::Timer {
             timer: tokio::time::sleep_until(deadline),
         },
     }
+}
+
+/// Panics, naming the fix, when no tokio runtime is running on this thread: tokio's own timer
+/// would panic with "there is no reactor running", which says nothing of taskio. Code that runs
+/// in a taskio task is on a runtime already, and pays no more than a thread-local read.
+#[track_caller]
+pub(crate) fn require_runtime(what: &str) {
+    if crate::context::with_current(|_| ()).is_some()
+        || tokio::runtime::Handle::try_current().is_ok()
+    {
+        return;
+    }
+    panic!(
+        "taskio: `{what}` was called at {} with no tokio runtime running on this thread. \
+         Call it from inside `taskio::run(async {{ ... }})`, a `#[tokio::main]` or \
+         `#[tokio::test]` function, or a runtime's `block_on`",
+        std::panic::Location::caller()
+    );
 }
 
 pin_project! {

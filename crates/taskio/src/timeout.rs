@@ -74,11 +74,17 @@ use crate::sync::{Mutex, lock};
 /// assert_eq!(taskio::timeout(Duration::from_secs(1), fast).await.unwrap(), 5);
 /// # });
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn timeout<F>(duration: Duration, work: F) -> Timeout<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
+    crate::time::require_runtime("timeout");
     let now = Instant::now();
     let source = match now.checked_add(duration) {
         Some(at) => Source::Fixed(at),
@@ -105,11 +111,17 @@ where
 /// assert_eq!(Instant::now(), deadline);
 /// # });
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn timeout_at<F>(deadline: impl Into<Deadline>, work: F) -> Timeout<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
+    crate::time::require_runtime("timeout_at");
     let source = match deadline.into().0 {
         DeadlineInner::Fixed(at) => Source::Fixed(at),
         DeadlineInner::Shared(shared) => Source::Shared(shared, u64::MAX),

@@ -89,3 +89,46 @@ fn shutdown_grace_duration_max_is_no_limit_current_thread() {
 fn shutdown_grace_duration_max_is_no_limit_multi_thread() {
     shutdown_grace_duration_max(taskio::Runner::new().worker_threads(2));
 }
+
+/// The panic message of `f`.
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let payload = std::panic::catch_unwind(f).expect_err("it panics");
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(p) => p.downcast_ref::<&str>().copied().unwrap_or("?").to_owned(),
+    }
+}
+
+/// `sleep`, `sleep_until`, `timeout` and `timeout_at` outside a runtime panicked with tokio's
+/// "there is no reactor running"; now with taskio's message, which names the call, its place
+/// and the fix, as `spawn`'s does.
+#[test]
+fn the_time_functions_outside_a_runtime_say_how_to_fix_it() {
+    let work = || async { taskio::Ok(()) };
+    let messages = [
+        (
+            "sleep",
+            panic_message(|| drop(taskio::sleep(Duration::from_secs(1)))),
+        ),
+        (
+            "sleep_until",
+            panic_message(|| drop(taskio::sleep_until(Instant::now()))),
+        ),
+        (
+            "timeout",
+            panic_message(|| drop(taskio::timeout(Duration::from_secs(1), work()))),
+        ),
+        (
+            "timeout_at",
+            panic_message(|| drop(taskio::timeout_at(Instant::now(), work()))),
+        ),
+    ];
+    for (what, message) in messages {
+        assert!(message.contains(&format!("`{what}`")), "{message}");
+        assert!(message.contains("taskio::run"), "{message}");
+        assert!(message.contains("extremes.rs"), "{message}");
+        assert!(!message.contains("reactor"), "{message}");
+    }
+    // A zero sleep needs no timer: it is a plain yield, and still builds anywhere.
+    drop(taskio::sleep(Duration::ZERO));
+}
