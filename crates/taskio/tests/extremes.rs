@@ -5,6 +5,8 @@
 mod support;
 use support::both;
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -131,4 +133,81 @@ fn the_time_functions_outside_a_runtime_say_how_to_fix_it() {
     }
     // A zero sleep needs no timer: it is a plain yield, and still builds anywhere.
     drop(taskio::sleep(Duration::ZERO));
+}
+
+type Boxed = std::pin::Pin<Box<dyn Future<Output = taskio::Result<usize>> + Send>>;
+
+/// A chain of `n` eager spawns, each awaiting the next; gives `n`.
+fn eager_chain(n: usize) -> Boxed {
+    Box::pin(async move {
+        if n == 0 {
+            return Ok(0);
+        }
+        let child = taskio::task().eager().spawn(eager_chain(n - 1));
+        Ok(child.await? + 1)
+    })
+}
+
+both! {
+    /// Eager spawns nested 5000 deep overflowed the stack (of a 2 MiB worker or test thread)
+    /// and aborted the whole process; beyond a bounded depth an eager spawn is scheduled instead.
+    async fn eager_spawns_nested_5000_deep_run_instead_of_overflowing_the_stack() {
+        let top = taskio::task().eager().spawn(eager_chain(5000));
+        assert_eq!(top.await.unwrap(), 5000);
+    }
+}
+
+both! {
+    /// A shallow chain is still eager all the way down: every body runs inside the first
+    /// spawn, which returns a task already done.
+    async fn a_shallow_eager_chain_is_still_done_when_spawn_returns() {
+        let top = taskio::task().eager().spawn(eager_chain(20));
+        assert!(top.is_done());
+        assert_eq!(top.await.unwrap(), 20);
+    }
+}
+
+/// A chain of `n` tasks, each awaiting the next; the last tells `reached` and sleeps an hour.
+fn task_chain(n: usize, reached: Arc<tokio::sync::Notify>) -> Boxed {
+    Box::pin(async move {
+        if n == 0 {
+            reached.notify_one();
+            taskio::sleep(Duration::from_secs(3600)).await?;
+            return Ok(0);
+        }
+        let child = taskio::task()
+            .name("link")
+            .spawn(task_chain(n - 1, reached));
+        Ok(child.await? + 1)
+    })
+}
+
+both! {
+    /// `tree()`'s `Display` on a 20k-deep chain (one that runs fine) overflowed the stack, and
+    /// its text grew with the square of the depth (200 MB at 10k). It is drawn without
+    /// recursion, and beyond a bounded depth a line shows its depth as a number instead of
+    /// ever longer guides: the text is linear in the number of tasks.
+    async fn tree_of_a_20k_deep_chain_draws_in_linear_space() {
+        const DEPTH: usize = 20_000;
+        let reached = Arc::new(tokio::sync::Notify::new());
+        let top = taskio::task()
+            .name("link")
+            .spawn(task_chain(DEPTH, reached.clone()));
+        reached.notified().await;
+        let tree = taskio::tree().subtree(top.id());
+        let text = tree.to_string();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("link (id ")).collect();
+        assert_eq!(lines.len(), DEPTH + 1, "one line per link");
+        let longest = text.lines().map(str::len).max().unwrap();
+        assert!(longest < 400, "a line of {longest} bytes");
+        assert!(text.len() < (DEPTH + 2) * 400, "{} bytes", text.len());
+        // Deep lines name their depth.
+        assert!(
+            lines.iter().any(|l| l.contains("depth 20000")),
+            "{}",
+            lines.last().unwrap()
+        );
+        top.cancel();
+        assert!(top.await.unwrap_err().is_cancelled());
+    }
 }
