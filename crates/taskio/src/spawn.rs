@@ -366,10 +366,15 @@ fn new_cell<T: Send + 'static>(
     Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
         let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
         let slot = crate::registry::insert(weak);
-        Cell::new(
-            Header::new(TaskId::next(), name, parent, location, slot),
-            member,
-        )
+        let mut header = Header::new(TaskId::next(), name, parent, location, slot);
+        if parent.is_none()
+            && let Some(main) = crate::run::adopting_main()
+        {
+            // Spawned outside any task on a thread of `run`'s runtime (in `spawn_blocking`, in
+            // a plain tokio task): no parent, but it belongs to that run.
+            header.root = main;
+        }
+        Cell::new(header, member)
     })
 }
 
