@@ -207,9 +207,13 @@ impl Runner {
         }
         let run_main = Arc::new(OnceLock::new());
         let for_threads = run_main.clone();
+        // (tokio built with `--cfg loom`, for the loom models, has no thread hooks.)
+        #[cfg(not(loom))]
+        builder.on_thread_start(move || std::mem::forget(RunThread::enter(&for_threads)));
+        #[cfg(loom)]
+        drop(for_threads);
         let runtime = builder
             .enable_all()
-            .on_thread_start(move || std::mem::forget(RunThread::enter(&for_threads)))
             .build()
             .expect("taskio: could not build the tokio runtime");
         let _this_thread = RunThread::enter(&run_main);
