@@ -17,7 +17,7 @@ use futures_core::Stream;
 use tokio::time::Instant;
 
 use crate::context::take_cancel_at;
-use crate::error::{Result, TimedOut};
+use crate::error::{Error, Result, TimedOut};
 use crate::point::Registration;
 use crate::task::Task;
 use crate::task_set::TaskSet;
@@ -38,6 +38,41 @@ use crate::task_set::TaskSet;
 /// Besides `Stream` (for `StreamExt` and friends), the stream has its own
 /// [`next`](AsCompleted::next).
 ///
+/// The stream owns its tasks. Dropping it before the end cancels every task it has not yielded
+/// that is still running (the rule of its timeout: nobody would read them), as "first reply
+/// wins" wants; their cleanup runs on, detached. Nothing is lost on the way: the failure of a
+/// task that ended but was not yet yielded, or that fails in its cleanup, is reported as a
+/// dropped [`Task`]'s is ("task '..' failed and its error was never retrieved"), exactly once.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn fetch(mirror: &'static str, secs: u64) -> taskio::Result<&'static str> {
+///     taskio::sleep(Duration::from_secs(secs)).await?;
+///     Ok(mirror)
+/// }
+///
+/// taskio::run(async {
+///     let mirrors = vec![
+///         taskio::spawn(fetch("eu", 30)),
+///         taskio::spawn(fetch("us", 0)),
+///         taskio::spawn(fetch("asia", 30)),
+///     ];
+///     let slow = mirrors[0].info().id;
+///     let mut replies = taskio::as_completed(mirrors);
+///     let (_, first) = replies.next().await.unwrap();
+///     assert_eq!(first?, "us");
+///     drop(replies); // the two slow mirrors are cancelled, not left running
+///     taskio::checkpoint().await?;
+///     assert!(taskio::all_tasks().iter().all(|t| t.id != slow));
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
+///
+/// A task whose outcome was already taken (awaited through `&mut`, or read with
+/// [`try_result`](Task::try_result)) has nothing left to yield: its item is an error that says
+/// so.
 /// ```
 /// use std::time::Duration;
 ///
@@ -90,8 +125,10 @@ pub struct AsCompleted<T> {
     point: Registration,
     /// Items not yet yielded.
     remaining: usize,
-    /// Outcomes taken from the set, not yet yielded, in completion order.
-    ready: VecDeque<(usize, Result<T>)>,
+    /// Tasks the set saw done, not yet yielded, in completion order. They keep their outcome
+    /// until it is yielded: a dropped stream drops them as handles, which reports an unread
+    /// failure exactly once.
+    ready: VecDeque<(usize, Task<T>)>,
     /// The deadline, and the duration it was given as.
     deadline: Option<(Instant, Duration)>,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -104,7 +141,8 @@ pub struct AsCompleted<T> {
 
 impl<T: Send + 'static> AsCompleted<T> {
     /// After `duration` (measured from this call), every item not yet yielded comes out as
-    /// `Err(e)` with `e.is_timed_out()`, and the tasks not yet done are cancelled.
+    /// `Err(e)` with `e.is_timed_out()`, and the tasks not yet done are cancelled. A `duration`
+    /// too long to add to the clock (`Duration::MAX`) is no limit.
     ///
     /// ```
     /// use std::time::Duration;
@@ -121,7 +159,9 @@ impl<T: Send + 'static> AsCompleted<T> {
     /// # });
     /// ```
     pub fn timeout(mut self, duration: Duration) -> Self {
-        self.deadline = Some((Instant::now() + duration, duration));
+        self.deadline = Instant::now()
+            .checked_add(duration)
+            .map(|at| (at, duration));
         self
     }
 
@@ -160,15 +200,10 @@ impl<T: Send + 'static> AsCompleted<T> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
-    /// Moves the outcomes of the tasks that completed since the last look into `ready`.
+    /// Moves the tasks that completed since the last look into `ready`.
     fn collect(&mut self, cx: &mut Context<'_>) {
         self.set.poll_collect(cx);
-        for (i, mut task) in self.set.take_done_indexed() {
-            let outcome = task
-                .try_result()
-                .expect("taskio: a task the set saw done has its outcome");
-            self.ready.push_back((i, outcome));
-        }
+        self.ready.extend(self.set.take_done_indexed());
     }
 
     /// The time is up: the tasks not yet done are cancelled, and each remaining item will yield
@@ -213,9 +248,12 @@ impl<T: Send + 'static> Stream for AsCompleted<T> {
         if this.ready.is_empty() {
             this.collect(cx);
         }
-        if let Some(item) = this.ready.pop_front() {
+        if let Some((i, mut task)) = this.ready.pop_front() {
             this.remaining -= 1;
-            return Poll::Ready(Some(item));
+            let outcome = task
+                .try_result()
+                .unwrap_or_else(|| Err(already_taken(&task)));
+            return Poll::Ready(Some((i, outcome)));
         }
         if let Some((deadline, _)) = this.deadline {
             let timer = this
@@ -231,6 +269,25 @@ impl<T: Send + 'static> Stream for AsCompleted<T> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+}
+
+/// The item of a task whose outcome someone took before the stream could.
+fn already_taken<T: Send + 'static>(task: &Task<T>) -> Error {
+    Error::msg(format!(
+        "taskio: as_completed was given task '{}' (id {}) whose outcome had already been taken \
+         (by an await or try_result): there is no outcome left to yield",
+        task.name(),
+        task.id()
+    ))
+}
+
+impl<T> Drop for AsCompleted<T> {
+    fn drop(&mut self) {
+        // The stream owns the tasks it has not yielded: nobody will read those still running,
+        // so they are cancelled, as at the timeout. The fields' drop then detaches every task;
+        // a failure nobody read is reported there, once, as a dropped handle's.
+        self.set.cancel_unyielded();
     }
 }
 

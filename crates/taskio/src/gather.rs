@@ -579,16 +579,15 @@ where
         crate::context::wake_foreign_points();
     }
 
-    /// The outcomes, or why there are none; called once, when every input has ended.
+    /// The outcomes, or why there are none; called once, when every input has ended. It takes
+    /// every failure it holds (returned or reported), so that the drop finds none.
     fn finish(&mut self) -> Outcomes<F> {
         if let Some(cancelled) = self.cancelled.take() {
             // Nothing is returned but the cancel: every failure collected so far (the first of a
             // fail-fast gather, all of a settled one) is reported instead of lost.
-            let collected = self
-                .outcomes
-                .iter()
-                .filter_map(|o| o.as_ref()?.as_ref().err());
-            for failure in self.failure.iter().chain(collected) {
+            let outcomes = std::mem::take(&mut self.outcomes);
+            let collected = outcomes.iter().filter_map(|o| o.as_ref()?.as_ref().err());
+            for failure in self.failure.take().iter().chain(collected) {
                 crate::report::discarded("gather", failure);
             }
             return Err(cancelled.into());
@@ -600,6 +599,24 @@ where
             .into_iter()
             .map(|o| o.expect("taskio: a gather that did not stop has every outcome"))
             .collect())
+    }
+}
+
+impl<F: Future> Drop for Core<F>
+where
+    F::Output: TaskOutput,
+{
+    /// Dropped before it returned (under `tokio::time::timeout`, in a `select!`, or while it
+    /// waited for the others' cleanup): a failure it had collected to return would be lost, so
+    /// it is reported, once. A gather that returned holds none.
+    fn drop(&mut self) {
+        let collected = self
+            .outcomes
+            .iter()
+            .filter_map(|o| o.as_ref()?.as_ref().err());
+        for failure in self.failure.iter().chain(collected) {
+            crate::report::dropped("gather", failure);
+        }
     }
 }
 

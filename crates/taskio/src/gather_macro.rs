@@ -182,6 +182,15 @@ pub struct Driver {
     stopped: bool,
 }
 
+impl Drop for Driver {
+    /// Dropped before it returned: the first failure it held for its caller is reported, once.
+    fn drop(&mut self) {
+        if let Some(failure) = &self.failure {
+            crate::report::dropped("gather!", failure);
+        }
+    }
+}
+
 impl Driver {
     #[doc(hidden)]
     pub fn poll(

@@ -109,12 +109,46 @@ where
     }
 }
 
+pin_project! {
+    /// An input as the `JoinAll` holds it: its outcome is kept in a [`Collected`].
+    struct Keep<F> {
+        #[pin]
+        input: F,
+    }
+}
+
+impl<F: Future<Output = Result<T>>, T> Future for Keep<F> {
+    type Output = Collected<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Collected<T>> {
+        self.project().input.poll(cx).map(|o| Collected(Some(o)))
+    }
+}
+
+/// An input's outcome while the `JoinAll` holds it, until every input has ended. A gather
+/// dropped before then drops it here: a failure in it is reported, once, instead of lost.
+struct Collected<T>(Option<Result<T>>);
+
+impl<T> Collected<T> {
+    fn take(mut self) -> Result<T> {
+        self.0.take().expect("taskio: an outcome is handed on once")
+    }
+}
+
+impl<T> Drop for Collected<T> {
+    fn drop(&mut self) {
+        if let Some(Err(e)) = &self.0 {
+            crate::report::dropped("gather", e);
+        }
+    }
+}
+
 /// The gather of a few inputs, with no limit.
 pub(crate) struct Small<F: Future>
 where
     F::Output: TaskOutput,
 {
-    join: JoinAll<Scoped<F>>,
+    join: JoinAll<Keep<Scoped<F>>>,
     control: Arc<Control>,
     cancelled: Option<Cancelled>,
 }
@@ -132,13 +166,15 @@ where
             in_flight: AtomicUsize::new(0),
             first_failure: AtomicUsize::new(NO_FAILURE),
         });
-        let join = join_all(inputs.enumerate().map(|(index, fut)| Scoped {
-            fut,
-            scope: Scope::default(),
-            started: false,
-            stopped: false,
-            index,
-            control: control.clone(),
+        let join = join_all(inputs.enumerate().map(|(index, fut)| Keep {
+            input: Scoped {
+                fut,
+                scope: Scope::default(),
+                started: false,
+                stopped: false,
+                index,
+                control: control.clone(),
+            },
         }));
         Small {
             join,
@@ -169,8 +205,9 @@ where
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Vec<Result<<F::Output as TaskOutput>::Value>>>> {
-        let mut outcomes = match Pin::new(&mut self.join).poll(cx) {
-            Poll::Ready(outcomes) => outcomes,
+        let mut outcomes: Vec<_> = match Pin::new(&mut self.join).poll(cx) {
+            // Same size: collected in place, no second allocation.
+            Poll::Ready(outcomes) => outcomes.into_iter().map(Collected::take).collect(),
             Poll::Pending => return Poll::Pending,
         };
         let first = self.control.first_failure.load(Ordering::Acquire);

@@ -42,10 +42,21 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     pub(crate) fn of(header: &Header) -> TaskInfo {
+        Self::with_state(header, header.task_state())
+    }
+
+    /// The snapshot of a task that is not done, with the state read once: a task that ends
+    /// between the registry's look and this one is left out, not listed as done.
+    fn of_live(header: &Header) -> Option<TaskInfo> {
+        let state = header.task_state();
+        (!state.is_done()).then(|| Self::with_state(header, state))
+    }
+
+    fn with_state(header: &Header, state: TaskState) -> TaskInfo {
         TaskInfo {
             id: header.id,
             name: header.name().into_owned(),
-            state: header.task_state(),
+            state,
             parent: header.parent,
             spawned_at: header.location,
             age: header.age(),
@@ -68,7 +79,8 @@ impl fmt::Display for TaskInfo {
     }
 }
 
-/// Every task that is not yet done, ordered by id: asyncio's `all_tasks()`.
+/// Every task that is not yet done, ordered by id: asyncio's `all_tasks()`. Each entry has
+/// the state it was seen in, never a done one, even while other threads finish tasks.
 ///
 /// ```
 /// use std::time::Duration;
@@ -85,7 +97,7 @@ impl fmt::Display for TaskInfo {
 pub fn all_tasks() -> Vec<TaskInfo> {
     crate::registry::snapshot()
         .iter()
-        .map(|t| TaskInfo::of(t.header()))
+        .filter_map(|t| TaskInfo::of_live(t.header()))
         .collect()
 }
 

@@ -73,3 +73,18 @@ pub(crate) fn dropped_for_scope(task: Option<&Header>) {
         ),
     }
 }
+
+/// A combinator (`what`: "gather", ...) was dropped before it returned while it held `error`, a
+/// failure it had collected to return (its caller timed it out, or was itself dropped): nobody
+/// else will see it. Cancellations are not reported.
+pub(crate) fn dropped(what: &str, error: &Error) {
+    if error.is_cancelled() {
+        return;
+    }
+    let name = error.task_name().unwrap_or("an inline future");
+    tracing::error!(
+        combinator = what,
+        error = %error,
+        "{what} was dropped before it returned: {name} failed, and its error is not returned: {error}"
+    );
+}

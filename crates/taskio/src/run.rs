@@ -5,18 +5,84 @@
 //! and waits for their cleanup, round after round (cleanup may spawn), before it
 //! returns main's outcome. The default runtime is tokio's current-thread one: a spawned task first
 //! runs when its spawner yields, so programs print in the same order as under asyncio.
+//!
+//! A task spawned on one of the runtime's threads outside any taskio task (in `spawn_blocking`,
+//! or in a plain `tokio::spawn`ed future) has no parent, but it belongs to the run all the same:
+//! asyncio's `run` cancels every task of its loop, and a task left to the runtime's drop would
+//! be dropped without its cleanup.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::cell::TaskCore;
 use crate::error::Result;
 use crate::output::TaskOutput;
+use crate::task::TaskId;
+
+thread_local! {
+    /// On the threads of a runtime that `run` built (its workers, its blocking pool, and the
+    /// thread that blocks on it): the run's `main`, once spawned.
+    static RUN_MAIN: RefCell<Option<Arc<OnceLock<TaskId>>>> = const { RefCell::new(None) };
+}
+
+/// The `main` of the `run` whose runtime this thread belongs to, if any: a task spawned here
+/// outside any task is that run's to cancel at exit. Read only on that (rare) spawn path.
+pub(crate) fn adopting_main() -> Option<TaskId> {
+    RUN_MAIN
+        .try_with(|m| m.borrow().as_ref().and_then(|main| main.get().copied()))
+        .ok()
+        .flatten()
+}
+
+/// Marks this thread as one of a run's, until dropped.
+struct RunThread;
+
+impl RunThread {
+    fn enter(main: &Arc<OnceLock<TaskId>>) -> RunThread {
+        let _ = RUN_MAIN.try_with(|m| *m.borrow_mut() = Some(main.clone()));
+        RunThread
+    }
+}
+
+impl Drop for RunThread {
+    fn drop(&mut self) {
+        let _ = RUN_MAIN.try_with(|m| *m.borrow_mut() = None);
+    }
+}
 
 /// Runs `main` to completion on a new current-thread runtime, then cancels the tasks still
 /// alive and waits for their cleanup: asyncio's `asyncio.run(main())`.
+///
+/// The tasks it waits for are `main`'s descendants, and also the tasks spawned on the runtime's
+/// threads outside any taskio task: in a `tokio::task::spawn_blocking` closure, or in a plain
+/// `tokio::spawn`ed future. Those have no parent (they are roots in [`tree`](crate::tree())), but
+/// they belong to the run as every task of asyncio's loop belongs to its `run`, and are
+/// cancelled at exit with their cleanup awaited, not dropped with the runtime.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::time::Duration;
+///
+/// let cleaned = Arc::new(AtomicBool::new(false));
+/// let flag = cleaned.clone();
+/// taskio::run(async move {
+///     tokio::task::spawn_blocking(move || {
+///         drop(taskio::spawn(async move {
+///             let r = taskio::sleep(Duration::from_secs(3600)).await;
+///             flag.store(true, Ordering::SeqCst); // cleanup, once cancelled at exit
+///             r
+///         }));
+///     })
+///     .await
+///     .unwrap();
+/// });
+/// assert!(cleaned.load(Ordering::SeqCst));
+/// ```
 ///
 /// # Panics
 ///
@@ -97,7 +163,7 @@ impl Runner {
 
     /// After main returns, how long leftover tasks get for their cleanup once cancelled; those
     /// still running then are aborted. Without it, `run` waits as long as cleanup takes (as
-    /// asyncio does).
+    /// asyncio does); so does a grace too long to add to the clock (`Duration::MAX`).
     ///
     /// ```
     /// use std::time::Duration;
@@ -139,10 +205,18 @@ impl Runner {
         if let Some(n) = self.worker_threads {
             builder.worker_threads(n);
         }
+        let run_main = Arc::new(OnceLock::new());
+        let for_threads = run_main.clone();
+        // (tokio built with `--cfg loom`, for the loom models, has no thread hooks.)
+        #[cfg(not(loom))]
+        builder.on_thread_start(move || std::mem::forget(RunThread::enter(&for_threads)));
+        #[cfg(loom)]
+        drop(for_threads);
         let runtime = builder
             .enable_all()
             .build()
             .expect("taskio: could not build the tokio runtime");
+        let _this_thread = RunThread::enter(&run_main);
         let grace = self.shutdown_grace;
         // `main`'s spawn site is the caller's `run(..)` line, as `tree()` and reports show it.
         let location = std::panic::Location::caller();
@@ -157,6 +231,7 @@ impl Runner {
                 .spawn_placed(main, location, placement)
                 .expect("taskio: run's own runtime is current inside block_on");
             let main_id = main.id();
+            let _ = run_main.set(main_id);
             let out = main.await;
             shutdown(main_id, grace).await;
             out
@@ -170,7 +245,9 @@ impl Runner {
 /// Cancels every live task descended from `main` and waits until they are done; repeats while
 /// cleanup spawned more. Tasks of other runtimes in the process are not touched.
 async fn shutdown(main: crate::TaskId, grace: Option<Duration>) {
-    let deadline = grace.map(|g| tokio::time::Instant::now() + g);
+    // A grace past the clock's end is no limit (it used to panic after main had returned,
+    // losing main's outcome).
+    let deadline = grace.and_then(|g| tokio::time::Instant::now().checked_add(g));
     loop {
         let mut alive = crate::registry::snapshot();
         alive.retain(|t| t.header().root == main);

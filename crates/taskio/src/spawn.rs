@@ -134,6 +134,10 @@ impl Builder {
     /// so the body's futures register the real waker (every well-behaved future re-registers on
     /// each poll).
     ///
+    /// Eager spawns inside eager first polls nest on the thread's stack; an eager spawn made
+    /// while 32 of them are already nested starts as a scheduled task instead (as if it were not
+    /// eager), so no chain of eager spawns can overflow the stack.
+    ///
     /// ```
     /// taskio::run(async {
     ///     let t = taskio::task().eager().spawn(async { taskio::Ok(2 + 2) });
@@ -262,7 +266,8 @@ where
     F::Output: TaskOutput,
     G: StartGate,
 {
-    if eager {
+    // Too deep a nest of eager first polls would overflow the stack: that one is scheduled.
+    if eager && let Some(_level) = EagerLevel::enter() {
         let mut running = Box::pin(running);
         let mut cx = Context::from_waker(Waker::noop());
         if running.as_mut().poll_task(&mut cx, false).is_pending() {
@@ -270,6 +275,41 @@ where
         }
     } else {
         drop(handle.spawn(running));
+    }
+}
+
+/// How many eager first polls may nest on one thread. An eager spawn in an eager task's first
+/// poll polls the new body on the same stack (~3.3 KiB a level in a debug build, ~0.8 KiB in
+/// release, measured with trivial bodies), so a chain of them 5000 deep overflowed a worker's
+/// 2 MiB stack and aborted the process. Beyond this depth an eager spawn starts as a scheduled
+/// task instead, with a fresh stack under it.
+const MAX_EAGER_DEPTH: u32 = 32;
+
+thread_local! {
+    static EAGER_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// One eager first poll in progress on this thread (the depth goes down again on drop).
+struct EagerLevel;
+
+impl EagerLevel {
+    fn enter() -> Option<EagerLevel> {
+        EAGER_DEPTH
+            .try_with(|depth| {
+                let d = depth.get();
+                (d < MAX_EAGER_DEPTH).then(|| {
+                    depth.set(d + 1);
+                    EagerLevel
+                })
+            })
+            .ok()
+            .flatten()
+    }
+}
+
+impl Drop for EagerLevel {
+    fn drop(&mut self) {
+        let _ = EAGER_DEPTH.try_with(|depth| depth.set(depth.get() - 1));
     }
 }
 
@@ -329,10 +369,15 @@ fn new_cell<T: Send + 'static>(
     Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
         let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
         let slot = crate::registry::insert(weak);
-        Cell::new(
-            Header::new(TaskId::next(), name, parent, location, slot),
-            member,
-        )
+        let mut header = Header::new(TaskId::next(), name, parent, location, slot);
+        if parent.is_none()
+            && let Some(main) = crate::run::adopting_main()
+        {
+            // Spawned outside any task on a thread of `run`'s runtime (in `spawn_blocking`, in
+            // a plain tokio task): no parent, but it belongs to that run.
+            header.root = main;
+        }
+        Cell::new(header, member)
     })
 }
 

@@ -272,6 +272,16 @@ impl<T: Send + 'static> TaskSet<T> {
     }
 }
 
+impl<T> TaskSet<T> {
+    /// Cancels every task in the set that is not done (for a drop, where `T`'s bounds are not
+    /// at hand).
+    pub(crate) fn cancel_unyielded(&self) {
+        for slot in self.slots.iter().flatten() {
+            slot.task.cell.header.request_cancel(None);
+        }
+    }
+}
+
 impl<T: Send + 'static> Default for TaskSet<T> {
     fn default() -> Self {
         TaskSet::new()

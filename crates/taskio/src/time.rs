@@ -29,6 +29,12 @@ use crate::point::Registration;
 /// })
 /// .unwrap();
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it (as [`spawn`](crate::spawn())
+/// does).
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     if duration.is_zero() {
         Sleep {
@@ -38,6 +44,7 @@ pub fn sleep(duration: Duration) -> Sleep {
             },
         }
     } else {
+        require_runtime("sleep");
         Sleep {
             point: Registration::default(),
             inner: Inner::Timer {
@@ -61,13 +68,37 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// })
 /// .unwrap();
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
+    require_runtime("sleep_until");
     Sleep {
         point: Registration::default(),
         inner: Inner::Timer {
             timer: tokio::time::sleep_until(deadline),
         },
     }
+}
+
+/// Panics, naming the fix, when no tokio runtime is running on this thread: tokio's own timer
+/// would panic with "there is no reactor running", which says nothing of taskio. Code that runs
+/// in a taskio task is on a runtime already, and pays no more than a thread-local read.
+#[track_caller]
+pub(crate) fn require_runtime(what: &str) {
+    if crate::context::with_current(|_| ()).is_some()
+        || tokio::runtime::Handle::try_current().is_ok()
+    {
+        return;
+    }
+    panic!(
+        "taskio: `{what}` was called at {} with no tokio runtime running on this thread. \
+         Call it from inside `taskio::run(async {{ ... }})`, a `#[tokio::main]` or \
+         `#[tokio::test]` function, or a runtime's `block_on`",
+        std::panic::Location::caller()
+    );
 }
 
 pin_project! {

@@ -39,6 +39,9 @@ use crate::sync::{Mutex, lock};
 /// the work and comes out as `Err(Cancelled)`, never as `TimedOut`; of nested timeouts, only the
 /// one whose deadline fired reports `TimedOut`. For a deadline that can move, see [`Deadline`].
 ///
+/// A `duration` too long to add to the clock (`Duration::MAX`) is no limit at all, as for
+/// [`sleep`](crate::sleep()) and tokio's own `timeout`: the work simply runs to its end.
+///
 /// The work must reach a cancellation point to be stopped: taskio's futures are, and a future
 /// from tokio or another library becomes one with
 /// [`.cancellable()`](crate::CancellableExt::cancellable) (then the value is that future's
@@ -71,13 +74,23 @@ use crate::sync::{Mutex, lock};
 /// assert_eq!(taskio::timeout(Duration::from_secs(1), fast).await.unwrap(), 5);
 /// # });
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn timeout<F>(duration: Duration, work: F) -> Timeout<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
+    crate::time::require_runtime("timeout");
     let now = Instant::now();
-    Timeout::new(now, Source::Fixed(now + duration), work)
+    let source = match now.checked_add(duration) {
+        Some(at) => Source::Fixed(at),
+        None => Source::Unlimited,
+    };
+    Timeout::new(now, source, work)
 }
 
 /// Runs `work` until `deadline`: asyncio's `asyncio.timeout_at(when)`. `deadline` is a
@@ -98,11 +111,17 @@ where
 /// assert_eq!(Instant::now(), deadline);
 /// # });
 /// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with a message that says how to fix it.
+#[track_caller]
 pub fn timeout_at<F>(deadline: impl Into<Deadline>, work: F) -> Timeout<F>
 where
     F: Future,
     F::Output: TaskOutput,
 {
+    crate::time::require_runtime("timeout_at");
     let source = match deadline.into().0 {
         DeadlineInner::Fixed(at) => Source::Fixed(at),
         DeadlineInner::Shared(shared) => Source::Shared(shared, u64::MAX),
@@ -168,7 +187,8 @@ impl Deadline {
         Self::shared(Some(when))
     }
 
-    /// A movable deadline `duration` from now.
+    /// A movable deadline `duration` from now. A `duration` too long to add to the clock
+    /// (`Duration::MAX`) is no limit: the deadline starts unset, as [`never`](Deadline::never)'s.
     ///
     /// ```
     /// use std::time::Duration;
@@ -176,10 +196,11 @@ impl Deadline {
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let d = taskio::Deadline::after(Duration::from_secs(2));
     /// assert_eq!(d.when(), Some(Instant::now() + Duration::from_secs(2)));
+    /// assert_eq!(taskio::Deadline::after(Duration::MAX).when(), None);
     /// # });
     /// ```
     pub fn after(duration: Duration) -> Self {
-        Self::at(Instant::now() + duration)
+        Self::shared(Instant::now().checked_add(duration))
     }
 
     /// A movable deadline that is not set: the timeout waits on it never fires until
@@ -272,6 +293,8 @@ impl fmt::Debug for Deadline {
 
 enum Source {
     Fixed(Instant),
+    /// No deadline: `timeout` was given a duration past the clock's end.
+    Unlimited,
     /// The shared deadline, and the generation this timeout last saw.
     Shared(Arc<Shared>, u64),
 }
@@ -321,6 +344,7 @@ where
     fn new(start: Instant, source: Source, work: F) -> Self {
         let armed = match &source {
             Source::Fixed(at) => Some(*at),
+            Source::Unlimited => None,
             Source::Shared(s, _) => lock(&s.state).when,
         };
         Timeout {

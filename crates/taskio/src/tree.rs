@@ -11,6 +11,10 @@ use std::fmt;
 use crate::introspect::TaskInfo;
 use crate::task::TaskId;
 
+/// How many levels of a tree's text get their guides (`│   `); deeper lines give their depth
+/// as a number (`┆ depth 40 └── ...`), so that a deep chain's text is linear in its length.
+const GUIDED_LEVELS: usize = 24;
+
 /// A snapshot of every live task, as a tree: print it to see who runs what.
 ///
 /// For a program whose `main` runs `app`, whose group runs two workers, the first of which runs
@@ -161,23 +165,46 @@ impl TaskTree {
         TaskTree::new(picked)
     }
 
-    fn draw(&self, f: &mut fmt::Formatter<'_>, i: usize, prefix: &mut String) -> fmt::Result {
-        let kids = self.children.get(&self.tasks[i].id);
-        let Some(kids) = kids else {
-            return fmt::Result::Ok(());
-        };
-        for (n, &k) in kids.iter().enumerate() {
-            let last = n + 1 == kids.len();
-            writeln!(
-                f,
-                "{prefix}{}{}",
-                if last { "└── " } else { "├── " },
-                self.tasks[k]
-            )?;
-            let len = prefix.len();
-            prefix.push_str(if last { "    " } else { "│   " });
-            self.draw(f, k, prefix)?;
-            prefix.truncate(len);
+    fn kids(&self, i: usize) -> &[usize] {
+        self.children
+            .get(&self.tasks[i].id)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Draws the descendants of task `i`, without recursion (a chain 100k deep runs fine, so
+    /// drawing it must too): a stack of (children, next one to draw) per level. The guides are
+    /// drawn for the first [`GUIDED_LEVELS`] levels only; a line deeper than that says its
+    /// depth instead, so a line's length is bounded and the text linear in the tasks.
+    fn draw(&self, f: &mut fmt::Formatter<'_>, i: usize) -> fmt::Result {
+        let mut levels: Vec<(&[usize], usize)> = vec![(self.kids(i), 0)];
+        // The guides of the levels above, and where each level's guide starts in it.
+        let mut prefix = String::new();
+        let mut starts: Vec<usize> = Vec::new();
+        while let Some((kids, next)) = levels.last_mut() {
+            let Some(&k) = kids.get(*next) else {
+                // The frame of a task at depth `levels.len() - 1` is done: so is its guide.
+                let owner_depth = levels.len() - 1;
+                levels.pop();
+                if (1..GUIDED_LEVELS).contains(&owner_depth) {
+                    let start = starts.pop().expect("a guided level has its guide");
+                    prefix.truncate(start);
+                }
+                continue;
+            };
+            *next += 1;
+            let last = *next == kids.len();
+            let depth = levels.len();
+            let branch = if last { "└── " } else { "├── " };
+            if depth <= GUIDED_LEVELS {
+                writeln!(f, "{prefix}{branch}{}", self.tasks[k])?;
+            } else {
+                writeln!(f, "{prefix}┆ depth {depth} {branch}{}", self.tasks[k])?;
+            }
+            levels.push((self.kids(k), 0));
+            if depth < GUIDED_LEVELS {
+                starts.push(prefix.len());
+                prefix.push_str(if last { "    " } else { "│   " });
+            }
         }
         fmt::Result::Ok(())
     }
@@ -185,11 +212,69 @@ impl TaskTree {
 
 impl fmt::Display for TaskTree {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut prefix = String::new();
         for &r in &self.roots {
             writeln!(f, "{}", self.tasks[r])?;
-            self.draw(f, r, &mut prefix)?;
+            self.draw(f, r)?;
         }
         fmt::Result::Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{GUIDED_LEVELS, TaskTree};
+    use crate::introspect::TaskInfo;
+    use crate::task::{TaskId, TaskState};
+
+    /// Task `n` of a tree whose ids are `ids` (task `n` has id `ids[n]`).
+    fn info(ids: &[TaskId], n: usize, parent: Option<usize>) -> TaskInfo {
+        TaskInfo {
+            id: ids[n],
+            name: format!("t{n}"),
+            state: TaskState::Running,
+            parent: parent.map(|p| ids[p]),
+            spawned_at: std::panic::Location::caller(),
+            age: Duration::ZERO,
+            cancelling: 0,
+        }
+    }
+
+    /// The name that starts each line, after its guides.
+    fn shape(tree: &TaskTree) -> Vec<String> {
+        tree.to_string()
+            .lines()
+            .map(|l| l[..l.find(" (id ").unwrap()].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn guides_stop_at_a_bounded_depth_and_come_back_after_a_deep_branch() {
+        // 1 ── 2 ── 3 ── ... ── 41 (a chain 40 deep), and 1 ── 100 after it.
+        let ids: Vec<TaskId> = (0..=100).map(|_| TaskId::next()).collect();
+        let mut tasks = vec![info(&ids, 1, None)];
+        tasks.extend((2..=41).map(|n| info(&ids, n, Some(n - 1))));
+        tasks.push(info(&ids, 100, Some(1)));
+        let lines = shape(&TaskTree::new(tasks));
+        assert_eq!(lines[0], "t1");
+        assert_eq!(lines[1], "├── t2");
+        assert_eq!(lines[2], "│   └── t3");
+        let guided = format!(
+            "{}└── t{}",
+            "    ".repeat(GUIDED_LEVELS - 2),
+            GUIDED_LEVELS + 1
+        );
+        assert_eq!(lines[GUIDED_LEVELS], format!("│   {guided}"));
+        let deep = GUIDED_LEVELS + 1;
+        let guides = format!("│   {}", "    ".repeat(GUIDED_LEVELS - 2));
+        assert_eq!(
+            lines[deep],
+            format!("{guides}┆ depth {deep} └── t{}", deep + 1)
+        );
+        assert_eq!(lines[40], format!("{guides}┆ depth 40 └── t41"));
+        // After the deep branch, the root's last child is drawn at the top level again.
+        assert_eq!(lines[41], "└── t100");
+        assert_eq!(lines.len(), 42);
     }
 }

@@ -150,7 +150,8 @@ impl<T: Send + 'static> Wait<T> {
     }
 
     /// Returns after `duration` at the latest (measured from this call), with the split as it
-    /// stands: nothing is cancelled, and it is not an error.
+    /// stands: nothing is cancelled, and it is not an error. A `duration` too long to add to the
+    /// clock (`Duration::MAX`) is no limit.
     ///
     /// ```
     /// use std::time::Duration;
@@ -166,7 +167,7 @@ impl<T: Send + 'static> Wait<T> {
     /// .unwrap();
     /// ```
     pub fn timeout(mut self, duration: Duration) -> Self {
-        self.deadline = Some(Instant::now() + duration);
+        self.deadline = Instant::now().checked_add(duration);
         self
     }
 }

@@ -566,3 +566,55 @@ fn run_leaves_the_tasks_of_other_runtimes_alone() {
     outsider.cancel();
     assert!(elsewhere.block_on(outsider).unwrap_err().is_cancelled());
 }
+
+/// A task spawned under `run` outside any taskio task (in `spawn_blocking`, or in a plain
+/// `tokio::spawn`) had no parent, so `run`'s shutdown never cancelled it: the runtime's drop
+/// dropped it and its cleanup never ran. Decided: such a task belongs to the run (asyncio's `run`
+/// cancels every task of its loop); it keeps no parent (a root in `tree()`).
+fn run_adopts_tasks_spawned_outside_any_task(runner: taskio::Runner) {
+    let cleaned = Arc::new(AtomicUsize::new(0));
+    let (c1, c2) = (cleaned.clone(), cleaned.clone());
+    let long = |cleaned: Arc<AtomicUsize>| async move {
+        let r = taskio::sleep(HOUR).await;
+        taskio::sleep(Duration::from_millis(1)).await.ok(); // async cleanup
+        cleaned.fetch_add(1, Ordering::SeqCst);
+        r
+    };
+    let out = runner.run(async move {
+        let from_blocking = tokio::task::spawn_blocking(move || {
+            taskio::task().name("from-blocking").spawn(long(c1)).id()
+        })
+        .await
+        .unwrap();
+        let from_tokio =
+            tokio::spawn(async move { taskio::task().name("from-tokio").spawn(long(c2)).id() })
+                .await
+                .unwrap();
+        until(|| {
+            let listed = taskio::all_tasks();
+            [from_blocking, from_tokio].iter().all(|id| {
+                listed
+                    .iter()
+                    .any(|t| t.id == *id && t.state == TaskState::Running && t.parent.is_none())
+            })
+        })
+        .await;
+        taskio::Ok("main's value")
+    });
+    assert_eq!(out.unwrap(), "main's value");
+    assert_eq!(
+        cleaned.load(Ordering::SeqCst),
+        2,
+        "both were cancelled and cleaned up"
+    );
+}
+
+#[test]
+fn run_cancels_tasks_spawned_in_spawn_blocking_or_plain_tokio_tasks() {
+    run_adopts_tasks_spawned_outside_any_task(taskio::Runner::new());
+}
+
+#[test]
+fn run_on_the_multi_thread_runtime_cancels_tasks_spawned_in_spawn_blocking() {
+    run_adopts_tasks_spawned_outside_any_task(taskio::Runner::new().worker_threads(2));
+}

@@ -123,3 +123,39 @@ both! {
         assert_eq!(started.load(Ordering::SeqCst), 1, "the waiting child never started");
     }
 }
+
+/// While 100k tasks spawn and finish on 2 workers, `all_tasks()` listed finished ones (22–274
+/// per snapshot): the registry's filter and the state it then reported were two reads. A
+/// snapshot holds only tasks it saw not done. (A race between threads: the multi-thread
+/// runtime only; on the current-thread one no task ends while the snapshot is taken.)
+#[test]
+fn all_tasks_never_lists_a_done_task_while_tasks_finish_on_other_workers() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = done.clone();
+        let spawner = tokio::spawn(async move {
+            for i in 0..100_000u32 {
+                drop(taskio::spawn(async {}));
+                if i % 256 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            flag.store(true, Ordering::SeqCst);
+        });
+        let mut snapshots = 0;
+        while !done.load(Ordering::SeqCst) {
+            let listed = taskio::all_tasks();
+            let finished: Vec<_> = listed.iter().filter(|t| t.state.is_done()).collect();
+            assert!(finished.is_empty(), "{} done tasks listed", finished.len());
+            snapshots += 1;
+            tokio::task::yield_now().await;
+        }
+        spawner.await.unwrap();
+        assert!(snapshots > 0);
+    });
+}
