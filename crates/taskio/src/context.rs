@@ -165,6 +165,37 @@ pub(crate) fn take_cancel_from(
         .flatten()
 }
 
+/// Runs `f` with `waker` covered: a combinator that polls its inputs with wakers of its own
+/// and wakes them itself whenever a request may concern them (the queued gather) saves its
+/// inputs' points the registration.
+#[inline]
+pub(crate) fn covered_by<R>(waker: &Waker, f: impl FnOnce() -> R) -> R {
+    struct Restore(WakerId);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.covered.set(self.0));
+        }
+    }
+    let _restore = Restore(CURRENT.with(|c| c.covered.replace(WakerId::of(waker))));
+    f()
+}
+
+/// Whether a request is pending that code polled now could take: the task's own, or an
+/// enclosing scope's.
+pub(crate) fn request_visible() -> bool {
+    CURRENT
+        .try_with(|c| {
+            let own = c
+                .task
+                .borrow()
+                .as_ref()
+                .is_some_and(|t| t.header().cancel_pending());
+            let base = c.base.get();
+            own || (c.depth.get() > base && c.scopes.borrow()[base..].iter().any(|f| f.pending))
+        })
+        .unwrap_or(false)
+}
+
 /// Wakes every cancellation point of the current task that waits with a waker of its own: what
 /// the owner of a scope does after it cancels the scope, before it polls the scope's code again.
 pub(crate) fn wake_foreign_points() {

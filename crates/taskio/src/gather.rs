@@ -444,6 +444,15 @@ where
         }
         if let Some(queue) = &self.queue {
             queue.register(cx.waker());
+            if self.stopping && crate::context::request_visible() {
+                // A request the gather does not take itself (it is stopping already): its
+                // inputs' points may, and only the gather wakes them.
+                for child in &self.children {
+                    if let (State::Running(_), Some((_, waker))) = (&child.state, &child.entry) {
+                        waker.wake_by_ref();
+                    }
+                }
+            }
         }
         let mut first = true;
         loop {
@@ -514,11 +523,15 @@ where
         #[cfg(test)]
         POLLS.with(|p| p.set(p.get() + 1));
         let polled = match &child.entry {
-            Some((_, waker)) => poll_in(
-                &mut child.scope,
-                fut.as_mut(),
-                &mut Context::from_waker(waker),
-            ),
+            // The input's points need not register its waker: the gather wakes it whenever a
+            // request may concern the input (`stop`, and `wake_all_for_request`).
+            Some((_, waker)) => crate::context::covered_by(waker, || {
+                poll_in(
+                    &mut child.scope,
+                    fut.as_mut(),
+                    &mut Context::from_waker(waker),
+                )
+            }),
             None => poll_in(&mut child.scope, fut.as_mut(), cx),
         };
         let Poll::Ready(output) = polled else {

@@ -550,3 +550,73 @@ async fn a_drop_delivery_is_reported_at_debug_level_with_the_task_name() {
         );
     }
 }
+
+both! {
+    async fn a_second_request_reaches_the_points_of_a_stopping_gather_of_many_inputs() {
+        // A queued gather (over 30 inputs) that a failure is stopping: its inputs clean up in
+        // taskio sleeps. A cancel of the awaiting task then reaches those cleanups at once.
+        bounded(async {
+            let task = taskio::spawn(async move {
+                let inputs = (0..40u64).map(|i| async move {
+                    if i == 0 {
+                        taskio::sleep(UNIT).await?;
+                        return Err(taskio::Error::msg("first failure"));
+                    }
+                    if let Err(c) = taskio::sleep(units(UNIT, 100.0)).await {
+                        taskio::sleep(units(UNIT, 50.0)).await?; // cleanup, a point
+                        return Err(c.into());
+                    }
+                    taskio::Ok(i)
+                });
+                taskio::gather(inputs.collect::<Vec<_>>()).await
+            });
+            until(|| task.state() == TaskState::Running).await;
+            taskio::sleep(units(UNIT, 2.0)).await.unwrap();
+            let start = Instant::now();
+            task.cancel();
+            let e = task.await.unwrap_err();
+            assert!(e.is_cancelled(), "{e:?}");
+            assert_ended_at(PAUSED, start, Duration::ZERO);
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_futures_unordered_of_task_handles_sees_the_cancel() {
+        // Awaiting handles inside FuturesUnordered: the request wakes them, one takes it and
+        // forwards it to its task, and code that propagates the outcome ends at once.
+        bounded(async {
+            let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+            let outer = taskio::spawn(async move {
+                let children: Vec<_> = (0..3)
+                    .map(|_| {
+                        taskio::spawn(async {
+                            tokio::time::sleep(units(UNIT, 100.0)).await;
+                            taskio::Ok(())
+                        })
+                    })
+                    .collect();
+                let ids: Vec<_> = children.iter().map(|t| t.id()).collect();
+                first_tx.send(ids).unwrap();
+                let mut all: FuturesUnordered<_> = children.into_iter().collect();
+                while let Some(r) = all.next().await {
+                    r?;
+                }
+                taskio::Ok(())
+            });
+            let ids = first_rx.await.unwrap();
+            taskio::sleep(UNIT).await.unwrap();
+            let start = Instant::now();
+            outer.cancel();
+            assert!(outer.await.unwrap_err().is_cancelled());
+            assert_ended_at(PAUSED, start, Duration::ZERO);
+            let cancelled = taskio::all_tasks()
+                .into_iter()
+                .filter(|t| ids.contains(&t.id))
+                .count();
+            assert!(cancelled <= 2, "the forwarded cancel ended one child");
+        })
+        .await;
+    }
+}
