@@ -475,6 +475,18 @@ fn run_on_the_multi_thread_runtime_also_waits_for_cleanup() {
     assert!(cleaned.load(Ordering::SeqCst));
 }
 
+#[test]
+fn zero_worker_threads_is_an_error_and_runs_nothing() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let err = taskio::Runner::new()
+        .worker_threads(0)
+        .run(async move { r.store(true, Ordering::SeqCst) })
+        .unwrap_err();
+    assert!(err.to_string().contains("worker_threads(0)"), "{err}");
+    assert!(!ran.load(Ordering::SeqCst), "main ran although the runner was refused");
+}
+
 #[tokio::test(start_paused = true)]
 async fn seed_003_cancellable_work_timing_on_the_paused_clock() {
     let start = Instant::now();
