@@ -48,7 +48,7 @@ enum Command {
               value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
         /// Each request's time limit, connect to last byte (500ms, 2s, 1.5).
-        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = fetch::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = fetch::parse_timeout)]
         timeout: Duration,
         /// Run every URL and report every outcome (default: the first failure cancels the rest).
         #[arg(long)]
@@ -99,8 +99,7 @@ fn main() -> ExitCode {
                 demo,
             };
             match fetch::run(options) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::from(1),
+                Ok(verdict) => ExitCode::from(verdict.exit_code()),
                 Err(e) => {
                     eprintln!("taskio fetch: {e}");
                     ExitCode::from(2)
