@@ -16,6 +16,8 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "004/gather_httpx",
             title: "five concurrent GETs, statuses in input order, one request's time",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\" (httpx; here the embedded server)",
+            python: include_str!("../../asyncio/004_gather_httpx.py"),
             asyncio: &["[200, 200, 200, 200, 200]"],
             seconds: 0.2,
             run: gather_httpx,
@@ -23,20 +25,26 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "004/create_task_cancel",
             title: "fetch-1 and fetch-2 as tasks; fetch-1 cancelled mid-request after 0.1 s",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"when you need control\"",
+            python: include_str!("../../asyncio/004_create_task_cancel.py"),
             asyncio: &["fetch-2: 200", "fetch-1 cancelled: True"],
             seconds: 0.2,
             run: create_task_cancel,
         },
         Scenario {
             name: "004/as_completed",
-            title: "as_completed: results as they come, not in input order",
+            title: "results as they come, not in input order",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"for complex scenarios\"",
+            python: include_str!("../../asyncio/004_as_completed.py"),
             asyncio: &["Done: 200 (fast)", "Done: 200 (medium)", "Done: 200 (slow)"],
             seconds: 0.3,
             run: as_completed,
         },
         Scenario {
             name: "004/task_group",
-            title: "TaskGroup: all five saved; then one failure cancels the other four",
+            title: "structured: all five saved; then one failure cancels the other four",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"structured concurrency\"",
+            python: include_str!("../../asyncio/004_task_group.py"),
             asyncio: &[
                 "Collected: 5",
                 "TaskGroup failed: 1 error: broken: HTTP 500",
