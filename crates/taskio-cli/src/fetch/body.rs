@@ -33,6 +33,11 @@ pub struct BodyError {
 }
 
 /// Why a body could not be read: see [`BodyError`].
+///
+/// ```
+/// let why = taskio_cli::fetch::body::Why::Cancelled(taskio::Cancelled::new(None::<&str>));
+/// assert!(format!("{why:?}").starts_with("Cancelled"));
+/// ```
 #[derive(Debug)]
 pub enum Why {
     /// The task was cancelled while reading (with the reason given to `cancel_with`).

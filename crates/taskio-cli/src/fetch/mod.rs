@@ -62,6 +62,11 @@ pub enum Verdict {
 
 impl Verdict {
     /// The process's exit code: 0, 1, or 130 (128 + `SIGINT`, as a shell reports a Ctrl-C).
+    ///
+    /// ```
+    /// use taskio_cli::fetch::Verdict;
+    /// assert_eq!([Verdict::AllOk, Verdict::SomeFailed].map(Verdict::exit_code), [0, 1]);
+    /// ```
     pub fn exit_code(self) -> u8 {
         match self {
             Verdict::AllOk => 0,

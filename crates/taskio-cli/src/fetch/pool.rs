@@ -16,7 +16,21 @@ use futures_util::stream::FuturesUnordered;
 
 use super::outcome::Outcome;
 
-/// One URL's task in flight: see [`Pool`].
+/// One URL's task in flight: see [`Pool`]. Awaited, it gives its place and its outcome; a
+/// task that ended without one (cancelled before its first poll) gets a "not started" one.
+///
+/// ```
+/// use taskio_cli::fetch::{outcome::Outcome, pool::InFlight};
+/// taskio::run(async {
+///     let task = taskio::spawn(async { taskio::Ok(Outcome::failed("a", "u", 1.0, "x")) });
+///     task.cancel_with("Ctrl-C"); // before its first poll
+///     let (index, outcome) = InFlight { index: 7, source: "a".into(), url: "u".into(), task }.await;
+///     assert_eq!(index, 7);
+///     assert_eq!(outcome.error.as_deref(), Some("not started: Ctrl-C"));
+///     taskio::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct InFlight {
     /// Its place in the input.
@@ -38,8 +52,11 @@ impl Future for InFlight {
             let outcome = result.unwrap_or_else(|e| {
                 if let Some(c) = e.as_cancelled() {
                     // Cancelled before its first poll: it never sent its request.
-                    let why = c.message().unwrap_or("cancelled");
-                    Outcome::cancelled(&this.source, &this.url, 0.0, format!("not started: {why}"))
+                    let why = match c.message() {
+                        Some(why) => format!("not started: {why}"),
+                        None => "cancelled".to_owned(),
+                    };
+                    Outcome::cancelled(&this.source, &this.url, 0.0, why)
                 } else {
                     Outcome::failed(
                         &this.source,
@@ -80,26 +97,75 @@ pub struct Pool {
 
 impl Pool {
     /// Adds a task.
+    ///
+    /// ```
+    /// use taskio_cli::fetch::{outcome::Outcome, pool::{InFlight, Pool}};
+    /// taskio::run(async {
+    ///     let mut pool = Pool::default();
+    ///     let task = taskio::spawn(async { taskio::Ok(Outcome::failed("a", "u", 1.0, "x")) });
+    ///     pool.push(InFlight { index: 0, source: "a".into(), url: "u".into(), task });
+    ///     assert_eq!(pool.len(), 1);
+    ///     assert!(!pool.is_empty());
+    ///     assert_eq!(pool.next().await.map(|(i, _)| i), Some(0));
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn push(&mut self, task: InFlight) {
         self.tasks.push(task);
     }
 
     /// How many are in flight.
+    ///
+    /// ```
+    /// assert_eq!(taskio_cli::fetch::pool::Pool::default().len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.tasks.len()
     }
 
     /// Whether none is.
+    ///
+    /// ```
+    /// assert!(taskio_cli::fetch::pool::Pool::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
 
     /// The next task to end, with its place and outcome; `None` when the pool is empty.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     assert!(taskio_cli::fetch::pool::Pool::default().next().await.is_none());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn next(&mut self) -> Option<(usize, Outcome)> {
         self.tasks.next().await
     }
 
     /// Asks every task in flight to stop, with `why`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskio_cli::fetch::{outcome::Outcome, pool::{InFlight, Pool}};
+    /// taskio::run(async {
+    ///     let mut pool = Pool::default();
+    ///     let task = taskio::spawn(async {
+    ///         let why = taskio::sleep(Duration::from_secs(60)).await.unwrap_err();
+    ///         taskio::Ok(Outcome::cancelled("a", "u", 1.0, format!("cancelled: {}", why.message().unwrap())))
+    ///     });
+    ///     pool.push(InFlight { index: 0, source: "a".into(), url: "u".into(), task });
+    ///     taskio::checkpoint().await?; // let it start
+    ///     pool.cancel_all("stop");
+    ///     let (_, outcome) = pool.next().await.unwrap();
+    ///     assert_eq!(outcome.error.as_deref(), Some("cancelled: stop"));
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn cancel_all(&self, why: &'static str) {
         for t in self.tasks.iter() {
             t.task.cancel_with(why);
@@ -107,6 +173,26 @@ impl Pool {
     }
 
     /// Stops every task in flight at once (a second Ctrl-C).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use taskio_cli::fetch::{outcome::Outcome, pool::{InFlight, Pool}};
+    /// taskio::run(async {
+    ///     let mut pool = Pool::default();
+    ///     let task = taskio::spawn(async {
+    ///         let _ = taskio::sleep(Duration::from_secs(60)).await; // ignores a cancel
+    ///         taskio::sleep(Duration::from_secs(60)).await.ok();
+    ///         taskio::Ok(Outcome::failed("a", "u", 1.0, "x"))
+    ///     });
+    ///     pool.push(InFlight { index: 0, source: "a".into(), url: "u".into(), task });
+    ///     taskio::checkpoint().await?;
+    ///     pool.abort_all();
+    ///     let (_, outcome) = pool.next().await.unwrap();
+    ///     assert!(outcome.cancelled);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn abort_all(&self) {
         for t in self.tasks.iter() {
             t.task.abort();
