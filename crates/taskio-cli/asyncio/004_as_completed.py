@@ -11,7 +11,8 @@ async def fetch(client, url):
 
 
 async def main():
-    urls = {"slow": delay_url(0.3), "fast": delay_url(0.1), "medium": delay_url(0.2)}
+    # 0.2 s apart, so that the completion order holds on a busy machine too.
+    urls = {"slow": delay_url(0.5), "fast": delay_url(0.1), "medium": delay_url(0.3)}
     async with AsyncClient() as c:
 
         async def fetch_named(name, u):

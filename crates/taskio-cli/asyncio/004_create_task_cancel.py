@@ -2,7 +2,7 @@
 need control, one task cancelled mid-request."""
 import asyncio
 
-from _demo import AsyncClient, run, scaled, url
+from _demo import AsyncClient, delay_url, run, scaled, url
 
 
 async def fetch(client, url):
@@ -11,7 +11,8 @@ async def fetch(client, url):
 
 
 async def main():
-    url1 = url2 = url("/get")
+    # url1 takes 0.5 s: the cancel at 0.1 s comes well before its end, also on a busy machine.
+    url1, url2 = delay_url(0.5), url("/get")
     async with AsyncClient() as client:
         # Task is created and IMMEDIATELY starts running
         task1 = asyncio.create_task(fetch(client, url1), name="fetch-1")

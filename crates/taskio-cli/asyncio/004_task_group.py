@@ -2,7 +2,7 @@
 saved; then one failure cancels the other four."""
 import asyncio
 
-from _demo import AsyncClient, run, scaled, url
+from _demo import AsyncClient, delay_url, run, scaled, url
 
 
 class HTTPStatusError(Exception):
@@ -31,13 +31,14 @@ async def main():
         # Reach here only when ALL tasks complete
         print(f"Collected: {len(results)}")
 
-        # If one fails — all others are automatically cancelled
+        # If one fails — all others are automatically cancelled (they take 0.5 s: far from done)
         results = []
+        slow = delay_url(0.5)
         broken = url(f"/delay/{int(scaled(0.1) * 1000)}/status/500")
         try:
             async with asyncio.TaskGroup() as tg:
-                for u in urls[:4]:
-                    tg.create_task(fetch_and_save(client, "get", u, results, counts))
+                for _ in range(4):
+                    tg.create_task(fetch_and_save(client, "get", slow, results, counts))
                 tg.create_task(fetch_and_save(client, "broken", broken, results, counts))
                 await asyncio.sleep(scaled(0.05))
         except* HTTPStatusError as group:

@@ -2,7 +2,7 @@
 
 Each program is a seed's asyncio code as written, with its durations passed through
 `scaled(...)` (the demo's --scale) and httpx replaced by `AsyncClient`, a small HTTP/1.1 client
-on `asyncio.open_connection` that talks to the demo's embedded server. `run(main)` is
+on `asyncio.open_connection` (keep-alive, as httpx) that talks to the demo's embedded server. `run(main)` is
 `asyncio.run(main())`, timed: when it ends it writes one JSON line to stderr with the time
 main() took and the time of each line printed, which the demo shows next to taskio's. (Under
 `_driver.py`, which runs every program in one interpreter, the report goes to the driver.)
@@ -46,28 +46,54 @@ class Response:
 
 class AsyncClient:
     """The part of `httpx.AsyncClient` the seeds use: `async with AsyncClient() as client`,
-    `await client.get(url)`. One connection per request (`Connection: close`)."""
+    `await client.get(url)`. HTTP/1.1 with keep-alive: like httpx, the client keeps its
+    connections open and reuses them (one request at a time on each)."""
+
+    def __init__(self):
+        self._idle = {}
 
     async def __aenter__(self):
         return self
 
     async def __aexit__(self, *exc):
+        for connections in self._idle.values():
+            for _, writer in connections:
+                writer.close()
+        self._idle.clear()
         return False
 
     async def get(self, target):
         parts = urllib.parse.urlsplit(target)
-        path = parts.path or "/"
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        key = (parts.hostname, parts.port or 80)
+        idle = self._idle.setdefault(key, [])
+        reader, writer = idle.pop() if idle else await asyncio.open_connection(*key)
         try:
-            request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+            request = f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n"
             writer.write(request.encode())
             await writer.drain()
-            status_line = await reader.readline()
-            status = int(status_line.split()[1])
-            content = await reader.read()  # headers and body, to the server's close
-            return Response(status, content)
-        finally:
+            status = int((await reader.readline()).split()[1])
+            headers = {}
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if "content-length" in headers:
+                content = await reader.readexactly(int(headers["content-length"]))
+            elif headers.get("transfer-encoding") == "chunked":
+                content = b""
+                while size := int((await reader.readline()).strip(), 16):
+                    content += await reader.readexactly(size)
+                    await reader.readline()
+                await reader.readline()
+            else:
+                content = await reader.read()
+                writer.close()
+                return Response(status, content)
+        except BaseException:
+            # Cancelled or broken mid-request: this connection's state is unknown.
             writer.close()
+            raise
+        idle.append((reader, writer))
+        return Response(status, content)
 
 
 _t0 = time.perf_counter()

@@ -7,6 +7,16 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// The tests that run the whole demo take turns: two demos at once on a 2-core machine make
+/// each other late.
+static WHOLE_DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn whole_demo() -> std::sync::MutexGuard<'static, ()> {
+    WHOLE_DEMO
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn taskio(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_taskio"))
         .args(args)
@@ -52,14 +62,18 @@ fn in_time(l: &Value, side: &str) -> bool {
     (measured - expected).abs() <= (expected * 0.15).max(10.0)
 }
 
+/// How often a scenario whose time was off runs again (each run takes well under a second).
+const RETRIES: usize = 9;
+
 /// Every scenario runs on asyncio for real (python3) and on taskio, and both print the seed's
 /// lines in the seed's order, on every run: that is deterministic. Wall times are measured on a
-/// machine that may be busy (other builds, the other tests), so a scenario whose time (taskio's
-/// or asyncio's) is off is run again alone, up to twice more, and must be in time in one of its
-/// runs; a real slowdown (e.g. a gather that ran sequentially) fails all three.
+/// machine that may be busy (other builds, the other tests), so a side whose time is off is run
+/// again (the scenario alone, a moment later), up to [`RETRIES`] times, and each side must be in
+/// time in one of its runs; a real slowdown (e.g. a gather that ran sequentially) fails them all.
 #[test]
 fn every_scenario_is_ok_and_asyncio_is_measured() {
     assert_python3();
+    let _turn = whole_demo();
     let out = taskio(&["demo", "--json", "--scale", "0.2"]);
     let lines = json_lines(&out);
     let names: Vec<String> = taskio_cli::demo::scenarios()
@@ -86,24 +100,34 @@ fn every_scenario_is_ok_and_asyncio_is_measured() {
             "the recorded reference is asyncio's: {l}"
         );
     };
-    let both_in_time = |l: &Value| l["ok"] == true && in_time(l, "asyncio_ms");
     for l in &lines {
         check_lines(l);
         if l["ok"] == true {
             assert!(in_time(l, "measured_ms"), "ok must mean in time: {l}");
         }
-        if both_in_time(l) {
-            continue;
-        }
         let name = l["scenario"].as_str().unwrap();
-        let again = (0..2).any(|_| {
+        let (mut taskio_ok, mut asyncio_ok) = (l["ok"] == true, in_time(l, "asyncio_ms"));
+        for _ in 0..RETRIES {
+            if taskio_ok && asyncio_ok {
+                break;
+            }
+            // Let a burst of load (another build) pass before the next try.
+            std::thread::sleep(std::time::Duration::from_millis(300));
             let retry = json_lines(&taskio(&[
                 "demo", "--json", "--scale", "0.2", "--only", name,
             ]));
             check_lines(&retry[0]);
-            both_in_time(&retry[0])
-        });
-        assert!(again, "{name} was not in time in three runs; first: {l}");
+            taskio_ok |= retry[0]["ok"] == true;
+            asyncio_ok |= in_time(&retry[0], "asyncio_ms");
+        }
+        assert!(
+            taskio_ok,
+            "{name}: taskio was not in time in five runs; first: {l}"
+        );
+        assert!(
+            asyncio_ok,
+            "{name}: asyncio was not in time in five runs; first: {l}"
+        );
     }
 }
 
@@ -131,6 +155,7 @@ fn without_python3_asyncio_is_recorded() {
 /// code, each scenario says where it comes from, and no title names its scenario twice.
 #[test]
 fn the_narrated_demo_fits_80_columns_and_is_plain_on_a_pipe() {
+    let _turn = whole_demo();
     let out = Command::new(env!("CARGO_BIN_EXE_taskio"))
         .args(["demo"])
         .env("COLUMNS", "80")
