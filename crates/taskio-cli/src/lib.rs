@@ -3,4 +3,5 @@
 
 pub mod demo;
 pub mod fetch;
+pub mod out;
 pub mod server;

@@ -11,6 +11,7 @@
 //! | `/delay/{ms}` | 200 after `ms` milliseconds |
 //! | `/delay/{ms}/status/{code}` | that status after `ms` milliseconds |
 //! | `/bytes/{n}` | `n` bytes, streamed in 64 KiB chunks |
+//! | `/bytes/{n}/then-fail` | `n` bytes, then the connection breaks before the body's end |
 //! | `/stats` | `{"in_flight","max_in_flight","total"}`: the concurrency gauge |
 //! | `/stats/reset` | zeroes `max_in_flight` and `total` |
 //!
@@ -160,6 +161,7 @@ fn router(state: AppState) -> Router {
         .route("/delay/{ms}", get(delay))
         .route("/delay/{ms}/status/{code}", get(delay_status))
         .route("/bytes/{n}", get(bytes))
+        .route("/bytes/{n}/then-fail", get(bytes_then_fail))
         .route("/stats", get(stats))
         .route("/stats/reset", get(stats_reset))
         .with_state(state)
@@ -225,6 +227,27 @@ async fn bytes(State(state): State<AppState>, Path(n): Path<u64>) -> Response {
         let len = left.min(CHUNK);
         let chunk = vec![b'x'; len as usize];
         Some((Ok::<_, std::io::Error>(chunk), (left - len, counted)))
+    });
+    Response::builder()
+        .header("content-type", "application/octet-stream")
+        .body(Body::from_stream(chunks))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `n` bytes in one chunk, then (a moment later, so that the chunk is on the wire) a stream
+/// error: hyper aborts the response mid-body, so the client reads `n` bytes and then fails.
+async fn bytes_then_fail(State(state): State<AppState>, Path(n): Path<usize>) -> Response {
+    let counted = Counted::new(&state.gauge);
+    let chunks = futures_util::stream::unfold((0, counted), move |(step, counted)| async move {
+        match step {
+            0 => Some((Ok(vec![b'x'; n]), (1, counted))),
+            1 => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let broken = std::io::Error::other("the demo server breaks this body on purpose");
+                Some((Err(broken), (2, counted)))
+            }
+            _ => None,
+        }
     });
     Response::builder()
         .header("content-type", "application/octet-stream")

@@ -331,7 +331,7 @@ fn ctrl_c_cancels_the_requests_in_flight_and_still_reports() {
         "not interrupted: {:?}",
         t0.elapsed()
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(130), "Ctrl-C exits 130");
     let lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -358,4 +358,220 @@ fn ctrl_c_cancels_the_requests_in_flight_and_still_reports() {
         "{errors:?}"
     );
     assert_eq!(lines[3]["summary"]["failed"], 3);
+    assert_eq!(
+        lines[3]["summary"]["slowest"],
+        Value::Null,
+        "a cancelled URL is never the slowest"
+    );
+}
+
+/// A scratch directory for one test's files, removed at the end.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("taskio-fetch-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, content: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+/// Runs the binary with `args`, killing it after `limit`: its output, or `None` if it hung.
+fn taskio_within(args: &[&str], limit: Duration) -> Option<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taskio"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain stdout on a thread, so that a full pipe never looks like a hang.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut buf).ok();
+        buf
+    });
+    let t0 = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = Vec::new();
+            std::io::Read::read_to_end(child.stderr.as_mut().unwrap(), &mut stderr).ok();
+            return Some(Output {
+                status,
+                stdout: reader.join().unwrap(),
+                stderr,
+            });
+        }
+        if t0.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Issue 16: fail-fast over instant 200s and 500s, two at a time, hung in 20-40% of the runs: a
+/// task refilled into the pool and cancelled before its first poll never ran its body, and the
+/// loop waited for the "done" message that body would have sent. Now every run ends, and every
+/// URL has exactly one line.
+#[test]
+fn fail_fast_over_400_instant_urls_always_ends_with_one_line_per_url() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let scratch = Scratch::new("hang");
+    let list: String = (0..400)
+        .map(|i| {
+            server.url(if i % 2 == 0 {
+                "/status/200"
+            } else {
+                "/status/500"
+            }) + "\n"
+        })
+        .collect();
+    let file = scratch.file("urls.txt", list.as_bytes());
+    for run in 0..50 {
+        let out = taskio_within(
+            &["fetch", "-f", &file, "--limit", "2", "--json"],
+            Duration::from_secs(20),
+        )
+        .unwrap_or_else(|| panic!("run {run} hung"));
+        assert_eq!(out.status.code(), Some(1), "run {run}");
+        let lines: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            401,
+            "run {run}: one line per URL, then the summary"
+        );
+        let mut sources: Vec<&str> = lines[..400]
+            .iter()
+            .map(|l| l["source"].as_str().unwrap())
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        assert_eq!(
+            sources.len(),
+            400,
+            "run {run}: a URL reported twice or never"
+        );
+        assert_eq!(lines[400]["summary"]["urls"], 400);
+        if let Some(slow) = lines[400]["summary"]["slowest"].as_object() {
+            let named = lines[..400]
+                .iter()
+                .find(|l| l["url"] == slow["url"] && l["cancelled"] == false);
+            assert!(
+                named.is_some(),
+                "run {run}: slowest names a cancelled URL: {slow:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_with_its_number_and_the_rest_run() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let scratch = Scratch::new("utf8");
+    let good = server.url("/bytes/10");
+    let mut content = format!("{good}\n").into_bytes();
+    content.extend_from_slice(b"http://bad\xff\xfe.test/\n");
+    content.extend_from_slice(format!("{good}\n").as_bytes());
+    let file = scratch.file("urls.txt", &content);
+    let (code, results, summary) = fetch_json(&["-f", &file]);
+    assert_eq!(code, 1);
+    assert_eq!(results.len(), 3);
+    let bad = results
+        .iter()
+        .find(|r| r["source"] == format!("{file}:2"))
+        .expect("line 2");
+    assert!(bad["error"].as_str().unwrap().contains("UTF-8"), "{bad}");
+    assert_eq!(summary["ok"], 2, "the other lines ran");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let url = server.url("/delay/20");
+    let mut args = vec!["fetch", "--limit", "2"];
+    args.extend(std::iter::repeat_n(url.as_str(), 40));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taskio"))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: read one line, then close the pipe.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("/delay/20"), "{first}");
+    drop(stdout);
+    let t0 = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "not quiet: {stderr}");
+    assert_eq!(out.status.code(), Some(taskio_cli::out::STDOUT_CLOSED));
+}
+
+#[test]
+fn a_body_that_fails_part_way_reports_the_bytes_it_read() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let broken = server.url("/bytes/5000/then-fail");
+    let (code, results, summary) = fetch_json(&[&broken]);
+    assert_eq!(code, 1);
+    let r = &results[0];
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    assert_eq!(r["bytes"], 5000, "{r}");
+    assert!(r["error"].as_str().unwrap().starts_with("body"), "{r}");
+    assert_eq!(summary["bytes"], 5000);
+}
+
+#[test]
+fn an_empty_url_file_says_it_has_no_urls() {
+    let scratch = Scratch::new("empty");
+    for content in [&b""[..], b"# only a comment\n\n"] {
+        let file = scratch.file("urls.txt", content);
+        let out = taskio(&["fetch", "-f", &file]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("{file} has no URLs")), "{stderr}");
+    }
+}
+
+#[test]
+fn a_timeout_of_zero_is_bad_usage() {
+    for zero in ["0", "0ms", "0s"] {
+        let out = taskio(&["fetch", "--timeout", zero, "http://a.test/"]);
+        assert_eq!(out.status.code(), Some(2), "--timeout {zero}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("timeout"));
+    }
+}
+
+#[test]
+fn the_slowest_is_never_a_cancelled_url() {
+    let server = Server::start(Duration::ZERO).unwrap();
+    let slow = server.url("/delay/3000");
+    let failing = server.url("/delay/100/status/500");
+    let (code, results, summary) = fetch_json(&[&slow, &failing, &slow]);
+    assert_eq!(code, 1);
+    for r in by_url(&results, &slow) {
+        assert_eq!(r["cancelled"], true, "{r}");
+    }
+    assert_eq!(summary["slowest"]["url"], failing, "{summary}");
 }

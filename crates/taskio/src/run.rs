@@ -151,13 +151,16 @@ impl Runner {
     }
 
     /// The number of worker threads of the multi-thread runtime (implies [`multi_thread`](Self::multi_thread)).
+    /// It must be at least 1: with 0, [`run`](Self::run) returns an error and runs nothing.
     ///
     /// ```
     /// taskio::Runner::new().worker_threads(2).run(async {}).unwrap();
+    /// let zero = taskio::Runner::new().worker_threads(0).run(async {}).unwrap_err();
+    /// assert!(zero.to_string().contains("worker_threads(0)"));
     /// ```
     pub fn worker_threads(mut self, n: usize) -> Self {
         self.multi_thread = true;
-        self.worker_threads = Some(n.max(1));
+        self.worker_threads = Some(n);
         self
     }
 
@@ -187,6 +190,11 @@ impl Runner {
 
     /// Runs `main` as [`run`] does, with these options.
     ///
+    /// # Errors
+    ///
+    /// Main's error, as [`run`]; or, before anything runs, an error when
+    /// [`worker_threads(0)`](Self::worker_threads) was asked for.
+    ///
     /// ```
     /// let v = taskio::Runner::new().run(async { taskio::Ok(vec![1, 2]) }).unwrap();
     /// assert_eq!(v, [1, 2]);
@@ -202,8 +210,16 @@ impl Runner {
         } else {
             tokio::runtime::Builder::new_current_thread()
         };
-        if let Some(n) = self.worker_threads {
-            builder.worker_threads(n);
+        match self.worker_threads {
+            Some(0) => {
+                return Err(crate::Error::msg(
+                    "taskio: Runner::worker_threads(0): a multi-thread runtime needs at least one worker thread",
+                ));
+            }
+            Some(n) => {
+                builder.worker_threads(n);
+            }
+            None => {}
         }
         let run_main = Arc::new(OnceLock::new());
         let for_threads = run_main.clone();

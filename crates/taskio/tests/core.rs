@@ -222,6 +222,62 @@ async fn cancel_before_the_first_poll_never_runs_the_body() {
     assert!(!ran.load(Ordering::SeqCst));
 }
 
+/// `taskio fetch`'s pool, reduced (issue 16): two in flight, refilled from a queue; a failure
+/// cancels what is in flight, including a task refilled a moment ago and not yet polled. Such a
+/// task never runs its body, so it can never report from inside; its handle still ends it
+/// (cancelled), for an awaiter in a `FuturesUnordered` and for `wait`. Current-thread only, where
+/// "refilled and cancelled before its first poll" is what happens on every failure.
+#[tokio::test(start_paused = true)]
+async fn a_refilled_task_cancelled_before_its_first_poll_still_ends_for_its_awaiter() {
+    use futures_util::StreamExt;
+    let bodies = Arc::new(AtomicUsize::new(0));
+    let spawn = |fails: bool| {
+        let bodies = bodies.clone();
+        taskio::spawn(async move {
+            bodies.fetch_add(1, Ordering::SeqCst);
+            if fails {
+                Err(taskio::Error::msg("HTTP 500"))
+            } else {
+                taskio::Ok(())
+            }
+        })
+    };
+    let mut pool = futures_util::stream::FuturesUnordered::new();
+    pool.push(spawn(false));
+    pool.push(spawn(true));
+    let mut ended = 0;
+    let mut cancelled = 0;
+    let mut refilled = false;
+    while let Some(outcome) = tokio::time::timeout(HOUR, pool.next())
+        .await
+        .expect("the pool hangs")
+    {
+        ended += 1;
+        match outcome {
+            Ok(()) if !refilled => {
+                refilled = true;
+                pool.push(spawn(false));
+            }
+            Ok(()) => {}
+            Err(e) if e.is_cancelled() => cancelled += 1,
+            Err(_) => pool.iter().for_each(|t| {
+                t.cancel();
+            }),
+        }
+    }
+    assert_eq!((ended, cancelled), (3, 1));
+    assert_eq!(
+        bodies.load(Ordering::SeqCst),
+        2,
+        "the refilled task's body never ran"
+    );
+
+    let pending = spawn(false);
+    pending.cancel();
+    let (done, rest) = taskio::wait(vec![pending]).first_completed().await.unwrap();
+    assert!(rest.is_empty() && done[0].is_cancelled());
+}
+
 both! {
     async fn a_body_returning_cancelled_ends_cancelled_and_one_that_suppresses_ends_with_its_value() {
         let returns_cancelled =
@@ -469,6 +525,21 @@ fn run_on_the_multi_thread_runtime_also_waits_for_cleanup() {
         })
         .unwrap();
     assert!(cleaned.load(Ordering::SeqCst));
+}
+
+#[test]
+fn zero_worker_threads_is_an_error_and_runs_nothing() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let err = taskio::Runner::new()
+        .worker_threads(0)
+        .run(async move { r.store(true, Ordering::SeqCst) })
+        .unwrap_err();
+    assert!(err.to_string().contains("worker_threads(0)"), "{err}");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "main ran although the runner was refused"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,5 +1,6 @@
-//! One scenario of the demo: a seed's asyncio program rewritten on taskio, what asyncio prints
-//! and how long it takes there, and the check that taskio did the same.
+//! One scenario of the demo: a seed's asyncio program rewritten on taskio, the asyncio program
+//! itself, what asyncio prints and how long it takes there, and the check that taskio did the
+//! same.
 //!
 //! A scenario prints through its [`Ctx`]: [`Ctx::print`] is the program's own `print(...)`
 //! (compared line by line with asyncio's output), [`Ctx::note`] is the demo's narration (never
@@ -12,12 +13,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::http::Http;
+use super::screen::{Paint, Screen};
 
 /// The future a scenario's program runs as.
 pub type Program = Pin<Box<dyn Future<Output = taskio::Result<()>> + Send>>;
 
-/// A seed's program, what asyncio prints for it, and how long asyncio takes (in the seed's
-/// own seconds, before `--scale`).
+/// A seed's program on taskio, the same program on asyncio, what asyncio prints for it, and
+/// how long asyncio takes (in the seed's own seconds, before `--scale`).
 ///
 /// ```
 /// let s = taskio_cli::demo::scenarios().into_iter().find(|s| s.name == "003/create_task_named").unwrap();
@@ -28,9 +30,13 @@ pub type Program = Pin<Box<dyn Future<Output = taskio::Result<()>> + Send>>;
 pub struct Scenario {
     /// `seed/name`, e.g. `003/cancellable_work`: what `--only` takes.
     pub name: &'static str,
-    /// What it shows, in a few words.
+    /// What it shows, in a few words (never its own name again).
     pub title: &'static str,
-    /// asyncio's output, line by line, in asyncio's order.
+    /// Where it comes from, in words: the tutorial and its code block.
+    pub origin: &'static str,
+    /// The asyncio program (`crates/taskio-cli/asyncio/SEED_NAME.py`).
+    pub python: &'static str,
+    /// asyncio's output, line by line, in asyncio's order (the recorded reference).
     pub asyncio: &'static [&'static str],
     /// asyncio's wall time in the seed's seconds.
     pub seconds: f64,
@@ -70,8 +76,10 @@ pub fn within(expected: Duration, measured: Duration) -> bool {
 struct Inner {
     scale: f64,
     start: Instant,
-    live: bool,
+    live: Option<Screen>,
     http: Http,
+    /// When asyncio printed each line (ms), to show beside taskio's.
+    asyncio_at: Vec<f64>,
     lines: Mutex<Vec<String>>,
     timings: Mutex<Vec<Timing>>,
 }
@@ -81,13 +89,15 @@ struct Inner {
 pub struct Ctx(Arc<Inner>);
 
 impl Ctx {
-    /// A context; `live` prints as the program runs (the narrated demo), else only records.
-    pub fn new(scale: f64, live: bool, http: Http) -> Ctx {
+    /// A context; with a screen it prints as the program runs (the narrated demo), next to
+    /// `asyncio_at` (when asyncio printed each line), else it only records.
+    pub fn new(scale: f64, live: Option<Screen>, http: Http, asyncio_at: Vec<f64>) -> Ctx {
         Ctx(Arc::new(Inner {
             scale,
             start: Instant::now(),
             live,
             http,
+            asyncio_at,
             lines: Mutex::default(),
             timings: Mutex::default(),
         }))
@@ -106,21 +116,24 @@ impl Ctx {
     /// The program's `print(line)`: recorded, compared with asyncio's output, shown live.
     pub fn print(&self, line: impl Into<String>) {
         let line = line.into();
-        if self.0.live {
-            println!("  {:>6} ms │ {line}", self.0.start.elapsed().as_millis());
+        let mut lines = self.0.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(screen) = &self.0.live {
+            let asyncio = match self.0.asyncio_at.get(lines.len()) {
+                Some(at) => format!("{:>6.0} ms", at),
+                None => String::new(),
+            };
+            let taskio = format!("{:>6} ms", self.0.start.elapsed().as_millis());
+            let prefix = format!("  {taskio}{asyncio:>10} │ ");
+            screen.print(&prefix, COLUMN_CONT, &line, Paint::Plain);
         }
-        self.0
-            .lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
+        lines.push(line);
     }
 
     /// The demo's narration: shown live, never compared.
     pub fn note(&self, line: impl AsRef<str>) {
-        if self.0.live {
+        if let Some(screen) = &self.0.live {
             for l in line.as_ref().lines() {
-                println!("  {:>6}    ┊ {l}", "");
+                screen.print(NOTE, NOTE, l, Paint::Dim);
             }
         }
     }
@@ -133,7 +146,7 @@ impl Ctx {
             measured,
         };
         self.note(format!(
-            "{label}: taskio {:.1} ms, asyncio ≈ {:.1} ms {}",
+            "{label}: taskio {:.1} ms, the seed's {:.0} ms {}",
             ms(t.measured),
             ms(t.expected),
             if within(t.expected, t.measured) {
@@ -167,6 +180,15 @@ impl Ctx {
             .clone()
     }
 }
+
+/// The columns of a printed line: taskio's time, asyncio's time, the line.
+pub const COLUMNS: &str = "     taskio   asyncio";
+
+/// A printed line's continuation (it was wider than the screen).
+const COLUMN_CONT: &str = "                      │ ";
+
+/// The prefix of a narration line.
+pub const NOTE: &str = "                      ┊ ";
 
 /// Milliseconds as a float, for display.
 pub fn ms(d: Duration) -> f64 {

@@ -17,14 +17,18 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
             name: "001/dashboard",
-            title: "dashboard: three 200 ms endpoints, sequential (600 ms) vs gather (200 ms)",
+            title: "three 200 ms endpoints, one by one (600 ms) then gathered (200 ms)",
+            origin: "the lesson \"Tasks and Gathering Results\" (same course): its real-world context, a dashboard page",
+            python: include_str!("../../asyncio/001_dashboard.py"),
             asyncio: &["sequential: [200, 200, 200]", "gathered: [200, 200, 200]"],
             seconds: 0.8,
             run: dashboard,
         },
         Scenario {
             name: "001/wait_timeout_cancel_pending",
-            title: "wait(timeout=1.5) returns done and pending; cancel the pending ones",
+            title: "a timed-out wait returns done and pending; cancel the pending",
+            origin: "the lesson \"Tasks and Gathering Results\": its best practice \"always cancel pending tasks on timeout\"",
+            python: include_str!("../../asyncio/001_wait_timeout_cancel_pending.py"),
             asyncio: &["done: 1, pending: 2", "cancelled: 2"],
             seconds: 1.5,
             run: wait_timeout_cancel_pending,

@@ -11,6 +11,8 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "003/create_task_named",
             title: "\"Fast Task\" and \"Slow Task\": main keeps working while they run",
+            origin: "a long tutorial on asyncio tasks: its \"Creating Tasks with asyncio.create_task()\" example",
+            python: include_str!("../../asyncio/003_create_task_named.py"),
             asyncio: &[
                 "Main coroutine: Tasks are scheduled, now I can do other work...",
                 "Task 1: starting",
@@ -25,7 +27,9 @@ pub fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "003/gather_return_exceptions",
-            title: "gather A/B/C (3 s), then D/E/F with E failing and return_exceptions=True (3 s)",
+            title: "A/B/C gathered (3 s), then D/E/F with E failing, kept as a value (3 s)",
+            origin: "a long tutorial on asyncio tasks: its \"Gathering Multiple Tasks\" example",
+            python: include_str!("../../asyncio/003_gather_return_exceptions.py"),
             asyncio: &[
                 "All successful: ['Data from A', 'Data from B', 'Data from C']",
                 "With exceptions handled: ['Data from D', RuntimeError('Failed to fetch data E!'), 'Data from F']",
@@ -35,7 +39,9 @@ pub fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "003/cancellable_work",
-            title: "cancel(): CancelledError inside, cleanup runs, the caller confirms",
+            title: "CancelledError inside, cleanup runs, the caller confirms",
+            origin: "a long tutorial on asyncio tasks: its \"Cancelling Tasks\" example",
+            python: include_str!("../../asyncio/003_cancellable_work.py"),
             asyncio: &[
                 "Task started. Now sleeping for 10 seconds.",
                 "Main: Requesting task cancellation.",

@@ -16,6 +16,8 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "004/gather_httpx",
             title: "five concurrent GETs, statuses in input order, one request's time",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\" (httpx; here the embedded server)",
+            python: include_str!("../../asyncio/004_gather_httpx.py"),
             asyncio: &["[200, 200, 200, 200, 200]"],
             seconds: 0.2,
             run: gather_httpx,
@@ -23,20 +25,26 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "004/create_task_cancel",
             title: "fetch-1 and fetch-2 as tasks; fetch-1 cancelled mid-request after 0.1 s",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"when you need control\"",
+            python: include_str!("../../asyncio/004_create_task_cancel.py"),
             asyncio: &["fetch-2: 200", "fetch-1 cancelled: True"],
             seconds: 0.2,
             run: create_task_cancel,
         },
         Scenario {
             name: "004/as_completed",
-            title: "as_completed: results as they come, not in input order",
+            title: "results as they come, not in input order",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"for complex scenarios\"",
+            python: include_str!("../../asyncio/004_as_completed.py"),
             asyncio: &["Done: 200 (fast)", "Done: 200 (medium)", "Done: 200 (slow)"],
-            seconds: 0.3,
+            seconds: 0.5,
             run: as_completed,
         },
         Scenario {
             name: "004/task_group",
-            title: "TaskGroup: all five saved; then one failure cancels the other four",
+            title: "structured: all five saved; then one failure cancels the other four",
+            origin: "the article \"asyncio.gather, create_task and TaskGroup\": \"structured concurrency\"",
+            python: include_str!("../../asyncio/004_task_group.py"),
             asyncio: &[
                 "Collected: 5",
                 "TaskGroup failed: 1 error: broken: HTTP 500",
@@ -63,10 +71,11 @@ fn create_task_cancel(ctx: Ctx) -> Program {
     Box::pin(async move {
         let http = ctx.http().clone();
         // Task is created and IMMEDIATELY starts running
-        let h1 = http.clone();
+        // url1 takes 0.5 s: the cancel at 0.1 s comes well before its end, also on a busy machine.
+        let (h1, url1) = (http.clone(), delay_path(&ctx, 0.5));
         let task1 = taskio::task()
             .name("fetch-1")
-            .spawn(async move { h1.fetch("/get").await });
+            .spawn(async move { h1.fetch(&url1).await });
         let h2 = http.clone();
         let task2 = taskio::task()
             .name("fetch-2")
@@ -99,7 +108,8 @@ fn delay_path(ctx: &Ctx, seconds: f64) -> String {
 
 fn as_completed(ctx: Ctx) -> Program {
     Box::pin(async move {
-        let urls = [("slow", 0.3), ("fast", 0.1), ("medium", 0.2)];
+        // 0.2 s apart, so that the completion order holds on a busy machine too.
+        let urls = [("slow", 0.5), ("fast", 0.1), ("medium", 0.3)];
         let tasks = urls.map(|(name, seconds)| {
             let (c, path) = (ctx.http().clone(), delay_path(&ctx, seconds));
             taskio::task()
@@ -166,7 +176,8 @@ fn task_group(ctx: Ctx) -> Program {
         let collected = results.lock().map(|r| r.len()).unwrap_or(0);
         ctx.print(format!("Collected: {collected}"));
 
-        // One child fails after 0.1 s: the four others (0.2 s) are cancelled, and awaited.
+        // One child fails after 0.1 s: the four others (0.5 s, so far from done) are cancelled,
+        // and awaited.
         let results = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (h, r, c, note) = (
             http.clone(),
@@ -175,11 +186,12 @@ fn task_group(ctx: Ctx) -> Program {
             ctx.clone(),
         );
         let broken = format!("/delay/{}/status/500", ctx.secs(0.1).as_millis());
+        let slow = delay_path(&ctx, 0.5);
         let outcome = taskio::task_group(move |tg| async move {
             for i in 1..=4 {
                 drop(tg.spawn_with(
                     taskio::task().name(format!("fetch_and_save-{i}")),
-                    fetch_and_save(h.clone(), "get", "/get".into(), r.clone(), c.clone()),
+                    fetch_and_save(h.clone(), "get", slow.clone(), r.clone(), c.clone()),
                 )?);
             }
             drop(tg.spawn_with(

@@ -17,14 +17,29 @@ pub struct BodyRead {
     pub cut: bool,
 }
 
-/// Why a body could not be read to its end or to the limit.
+/// Why a body could not be read to its end or to the limit, and how much of it was read.
 ///
 /// ```
-/// let e = taskio_cli::fetch::body::BodyError::Cancelled(taskio::Cancelled::new(Some("stop")));
-/// assert!(matches!(e, taskio_cli::fetch::body::BodyError::Cancelled(_)));
+/// use taskio_cli::fetch::body::{BodyError, Why};
+/// let e = BodyError { bytes: 100, why: Why::Cancelled(taskio::Cancelled::new(Some("stop"))) };
+/// assert!(matches!(e.why, Why::Cancelled(_)));
 /// ```
 #[derive(Debug)]
-pub enum BodyError {
+pub struct BodyError {
+    /// The bytes read before it failed.
+    pub bytes: u64,
+    /// Why it failed.
+    pub why: Why,
+}
+
+/// Why a body could not be read: see [`BodyError`].
+///
+/// ```
+/// let why = taskio_cli::fetch::body::Why::Cancelled(taskio::Cancelled::new(None::<&str>));
+/// assert!(format!("{why:?}").starts_with("Cancelled"));
+/// ```
+#[derive(Debug)]
+pub enum Why {
     /// The task was cancelled while reading (with the reason given to `cancel_with`).
     Cancelled(taskio::Cancelled),
     /// The transfer failed (or timed out).
@@ -55,8 +70,14 @@ pub async fn read_bounded(
             .chunk()
             .cancellable()
             .await
-            .map_err(BodyError::Cancelled)?
-            .map_err(BodyError::Http)?;
+            .map_err(|c| BodyError {
+                bytes,
+                why: Why::Cancelled(c),
+            })?
+            .map_err(|e| BodyError {
+                bytes,
+                why: Why::Http(e),
+            })?;
         match chunk {
             None => return Ok(BodyRead { bytes, cut: false }),
             Some(chunk) => {

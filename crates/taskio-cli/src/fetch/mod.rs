@@ -2,23 +2,24 @@
 //! `--limit` are in flight; results are printed as they complete. Fail-fast (the default) is
 //! asyncio's `gather` without `return_exceptions`: the first failure cancels the requests in
 //! flight (cooperatively: each drops its connection at its next await) and starts no more.
-//! `--settled` is `return_exceptions=True`: every URL runs and is reported. Ctrl-C cancels the
-//! requests in flight (`cancel_with("interrupted (Ctrl-C)")`), starts no more, and still prints
-//! the summary.
+//! `--settled` is `return_exceptions=True`: every URL runs and is reported. Every URL gets
+//! exactly one result line. Ctrl-C clears the progress bar, cancels the requests in flight
+//! (`cancel_with("interrupted (Ctrl-C)")`), starts no more, prints the summary and exits 130;
+//! a second Ctrl-C aborts what is still cleaning up.
 
 pub mod body;
 pub mod input;
 pub mod outcome;
+pub mod pool;
 pub mod report;
 pub mod request;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use taskio::CancellableExt;
-
 use outcome::Outcome;
+use pool::{InFlight, Pool};
 use report::Reporter;
 use request::Request;
 
@@ -43,12 +44,43 @@ pub struct FetchOptions {
     pub demo: bool,
 }
 
-/// Runs `taskio fetch`: `Ok(true)` when every URL succeeded, `Ok(false)` when some failed,
-/// `Err` for bad usage (no URLs, unreadable file).
+/// How a run of `taskio fetch` ended: see [`Verdict::exit_code`].
+///
+/// ```
+/// use taskio_cli::fetch::Verdict;
+/// assert_eq!(Verdict::Interrupted.exit_code(), 130);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every URL succeeded.
+    AllOk,
+    /// Some URL failed (or was cancelled by fail-fast).
+    SomeFailed,
+    /// Ctrl-C stopped the run; what was done is reported.
+    Interrupted,
+}
+
+impl Verdict {
+    /// The process's exit code: 0, 1, or 130 (128 + `SIGINT`, as a shell reports a Ctrl-C).
+    ///
+    /// ```
+    /// use taskio_cli::fetch::Verdict;
+    /// assert_eq!([Verdict::AllOk, Verdict::SomeFailed].map(Verdict::exit_code), [0, 1]);
+    /// ```
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::AllOk => 0,
+            Verdict::SomeFailed => 1,
+            Verdict::Interrupted => 130,
+        }
+    }
+}
+
+/// Runs `taskio fetch`: how it ended, or `Err` for bad usage (no URLs, unreadable file).
 ///
 /// ```
 /// use std::time::Duration;
-/// use taskio_cli::fetch::{FetchOptions, run};
+/// use taskio_cli::fetch::{FetchOptions, Verdict, run};
 ///
 /// let server = taskio_cli::server::Server::start(Duration::ZERO).unwrap();
 /// let options = FetchOptions {
@@ -61,10 +93,16 @@ pub struct FetchOptions {
 ///     max_bytes: 1024,
 ///     demo: false,
 /// };
-/// assert_eq!(run(options), Ok(true));
+/// assert_eq!(run(options), Ok(Verdict::AllOk));
 /// ```
-pub fn run(options: FetchOptions) -> Result<bool, String> {
+pub fn run(options: FetchOptions) -> Result<Verdict, String> {
     let mut options = options;
+    if options.limit == 0 {
+        return Err("--limit must be at least 1".to_owned());
+    }
+    if options.timeout.is_zero() {
+        return Err("--timeout must be more than 0".to_owned());
+    }
     let server = if options.demo {
         let server = crate::server::Server::start(Duration::from_millis(200))
             .map_err(|e| format!("cannot start the embedded server: {e}"))?;
@@ -72,26 +110,32 @@ pub fn run(options: FetchOptions) -> Result<bool, String> {
             .urls
             .extend(demo_paths().iter().map(|p| server.url(p)));
         if !options.json {
-            println!("serving the embedded server at {}\n", server.addr());
+            crate::out::line(&format!(
+                "serving the embedded server at {}\n",
+                server.addr()
+            ));
         }
         Some(server)
     } else {
         None
     };
-    if options.limit == 0 {
-        return Err("--limit must be at least 1".to_owned());
-    }
     let entries = input::read(&options.urls, options.file.as_deref())?;
-    let outcomes = taskio::run(async move {
+    let (outcomes, interrupted) = taskio::run(async move {
         let reporter = Reporter::new(entries.len(), options.json);
         let t0 = Instant::now();
-        let outcomes = fetch_all(entries, &options, &reporter).await?;
+        let (outcomes, interrupted) = fetch_all(entries, &options, &reporter).await?;
         reporter.finish(&outcomes, t0.elapsed());
-        taskio::Ok(outcomes)
+        taskio::Ok((outcomes, interrupted))
     })
     .map_err(|e| format!("fetch failed: {e}"))?;
     drop(server);
-    Ok(outcomes.iter().all(|o| o.ok))
+    Ok(if interrupted {
+        Verdict::Interrupted
+    } else if outcomes.iter().all(|o| o.ok) {
+        Verdict::AllOk
+    } else {
+        Verdict::SomeFailed
+    })
 }
 
 /// The embedded server's URLs that `--demo` fetches.
@@ -111,12 +155,12 @@ fn demo_paths() -> [&'static str; 10] {
 }
 
 /// Fetches every valid entry, `options.limit` at a time, reporting each as it completes; the
-/// outcomes come back in input order.
+/// outcomes come back in input order, with whether Ctrl-C stopped the run.
 async fn fetch_all(
     entries: Vec<input::Entry>,
     options: &FetchOptions,
     reporter: &Reporter,
-) -> taskio::Result<Vec<Outcome>> {
+) -> taskio::Result<(Vec<Outcome>, bool)> {
     let client = reqwest::Client::builder().build()?;
     let mut outcomes: Vec<Option<Outcome>> = vec![None; entries.len()];
     let mut queue = VecDeque::new();
@@ -139,62 +183,64 @@ async fn fetch_all(
         }
     }
 
-    // Each task says which one it is on `done` as its last act; the loop then awaits it.
-    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel::<usize>();
-    let mut running: HashMap<usize, taskio::Task<Outcome>> = HashMap::new();
+    // The loop learns of each end from the task's handle (see `pool`): a task cancelled
+    // before its first poll never runs its body, but its handle still ends.
+    let mut running = Pool::default();
     // Why no more requests start, once one failed (fail-fast) or Ctrl-C came.
     let mut stopped: Option<&'static str> = None;
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
+    let mut interrupts = 0;
+    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
     loop {
         while stopped.is_none() && running.len() < options.limit {
             let Some((i, req)) = queue.pop_front() else {
                 break;
             };
+            let (source, url) = (req.source.clone(), req.url.to_string());
             let client = client.clone();
-            let done_tx = done_tx.clone();
             let task = taskio::task()
                 .name(format!("fetch-{}", i + 1))
-                .spawn(async move {
-                    let outcome = request::fetch(client, req).await;
-                    let _ = done_tx.send(i);
-                    taskio::Ok(outcome)
-                });
-            running.insert(i, task);
+                .spawn(async move { taskio::Ok(request::fetch(client, req).await) });
+            running.push(InFlight {
+                index: i,
+                source,
+                url,
+                task,
+            });
         }
         reporter.in_flight(running.len());
         if running.is_empty() {
             break;
         }
-        let i = tokio::select! {
-            i = done.recv().cancellable() => match i? {
-                Some(i) => i,
-                None => unreachable!("the loop holds a sender"),
+        let (i, outcome) = tokio::select! {
+            ended = running.next() => match ended {
+                Some(ended) => ended,
+                None => continue, // not reached: the pool is not empty
             },
-            _ = &mut interrupted, if stopped != Some(INTERRUPTED) => {
-                // Ctrl-C: cancel what runs, start nothing more, report what was done.
-                stopped = Some(INTERRUPTED);
-                for task in running.values() {
-                    task.cancel_with(INTERRUPTED);
+            _ = &mut interrupted, if interrupts < 2 => {
+                interrupts += 1;
+                if interrupts == 1 {
+                    // Ctrl-C: the bar goes, what runs is cancelled, nothing more starts, and
+                    // what was done is reported.
+                    reporter.clear_bar();
+                    stopped = Some(INTERRUPTED);
+                    running.cancel_all(INTERRUPTED);
+                } else {
+                    // A second Ctrl-C while the cancelled requests clean up: stop them now.
+                    running.abort_all();
                 }
+                interrupted = Box::pin(tokio::signal::ctrl_c());
                 continue;
             }
         };
-        let Some(task) = running.remove(&i) else {
-            continue;
-        };
-        let outcome = task.await?;
         reporter.outcome(&outcome);
         if !outcome.ok && !options.settled && stopped.is_none() {
             stopped = Some(FAIL_FAST);
-            for task in running.values() {
-                task.cancel_with(FAIL_FAST);
-            }
+            running.cancel_all(FAIL_FAST);
         }
         outcomes[i] = Some(outcome);
     }
     for (i, req) in queue {
-        let o = Outcome::failed(
+        let o = Outcome::cancelled(
             &req.source,
             req.url.as_str(),
             0.0,
@@ -203,7 +249,8 @@ async fn fetch_all(
         reporter.outcome(&o);
         outcomes[i] = Some(o);
     }
-    Ok(outcomes.into_iter().flatten().collect())
+    let interrupted = stopped == Some(INTERRUPTED);
+    Ok((outcomes.into_iter().flatten().collect(), interrupted))
 }
 
 /// Why requests in flight are cancelled on the first failure (without `--settled`).
@@ -211,6 +258,24 @@ const FAIL_FAST: &str = "another URL failed (fail-fast; --settled runs every URL
 
 /// Why requests in flight are cancelled on Ctrl-C.
 const INTERRUPTED: &str = "interrupted (Ctrl-C)";
+
+/// Parses `--timeout`: a [duration](parse_duration) of more than 0.
+///
+/// ```
+/// use taskio_cli::fetch::parse_timeout;
+/// assert!(parse_timeout("0").is_err());
+/// assert!(parse_timeout("0ms").is_err());
+/// assert!(parse_timeout("1ms").is_ok());
+/// ```
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!(
+            "'{s}': a timeout of 0 would fail every request; give more than 0 (e.g. 500ms, 2s)"
+        ));
+    }
+    Ok(d)
+}
 
 /// Parses a duration: `500ms`, `2s`, `1.5` (seconds), `1m`.
 ///

@@ -28,6 +28,9 @@ pub struct Outcome {
     pub ms: f64,
     /// Why it failed.
     pub error: Option<String>,
+    /// Whether it was cancelled (by fail-fast or Ctrl-C) or never started: its time says
+    /// nothing about the server, so it is never the summary's slowest.
+    pub cancelled: bool,
 }
 
 impl Outcome {
@@ -48,6 +51,20 @@ impl Outcome {
             truncated: false,
             ms,
             error: Some(error.into()),
+            cancelled: false,
+        }
+    }
+
+    /// A failed outcome of a request that was cancelled, or never started.
+    ///
+    /// ```
+    /// let o = taskio_cli::fetch::outcome::Outcome::cancelled("argument 2", "http://a.test/", 0.0, "not started: Ctrl-C");
+    /// assert!(o.cancelled && !o.ok);
+    /// ```
+    pub fn cancelled(source: &str, url: &str, ms: f64, error: impl Into<String>) -> Outcome {
+        Outcome {
+            cancelled: true,
+            ..Outcome::failed(source, url, ms, error)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! total, slowest); or, with `--json`, one JSON object per URL and a last `{"summary": ...}`.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,6 +15,8 @@ use super::outcome::Outcome;
 pub struct Reporter {
     json: bool,
     bar: Option<ProgressBar>,
+    /// The bar was cleared (Ctrl-C, or the end): lines go straight to stdout.
+    cleared: AtomicBool,
 }
 
 impl Reporter {
@@ -34,7 +37,31 @@ impl Reporter {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Reporter { json, bar }
+        Reporter {
+            json,
+            bar,
+            cleared: AtomicBool::new(false),
+        }
+    }
+
+    /// The bar as long as it is shown.
+    fn bar(&self) -> Option<&ProgressBar> {
+        self.bar
+            .as_ref()
+            .filter(|_| !self.cleared.load(Ordering::SeqCst))
+    }
+
+    /// Takes the bar off the screen at once (Ctrl-C): what follows prints on clean lines.
+    ///
+    /// ```
+    /// taskio_cli::fetch::report::Reporter::new(3, false).clear_bar();
+    /// ```
+    pub fn clear_bar(&self) {
+        if let Some(bar) = self.bar()
+            && !self.cleared.swap(true, Ordering::SeqCst)
+        {
+            bar.finish_and_clear();
+        }
     }
 
     /// Shows how many requests are in flight next to the bar (no bar: nothing).
@@ -43,7 +70,7 @@ impl Reporter {
     /// taskio_cli::fetch::report::Reporter::new(3, false).in_flight(2);
     /// ```
     pub fn in_flight(&self, n: usize) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar() {
             bar.set_message(format!("{n} in flight"));
         }
     }
@@ -60,12 +87,12 @@ impl Reporter {
         } else {
             line(o)
         };
-        match &self.bar {
+        match self.bar() {
             Some(bar) => {
                 bar.println(text);
                 bar.inc(1);
             }
-            None => println!("{text}"),
+            None => crate::out::line(&text),
         }
     }
 
@@ -77,15 +104,13 @@ impl Reporter {
     /// Reporter::new(1, false).finish(&outcomes, std::time::Duration::from_millis(3));
     /// ```
     pub fn finish(&self, outcomes: &[Outcome], wall: Duration) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        self.clear_bar();
         let summary = Summary::of(outcomes, wall);
         if self.json {
             let value = serde_json::json!({ "summary": summary });
-            println!("{value}");
+            crate::out::line(&value.to_string());
         } else {
-            print!("{}", table(outcomes, &summary));
+            crate::out::line(table(outcomes, &summary).trim_end_matches('\n'));
         }
     }
 }
@@ -109,7 +134,7 @@ pub struct Summary {
     pub bytes: u64,
     /// Wall time of the whole run, ms.
     pub total_ms: f64,
-    /// The slowest request: `{url, ms}`.
+    /// The slowest request that ran to its end (never a cancelled one): `{url, ms}`.
     pub slowest: Option<Slowest>,
 }
 
@@ -141,7 +166,7 @@ impl Summary {
         let ok = outcomes.iter().filter(|o| o.ok).count();
         let slowest = outcomes
             .iter()
-            .filter(|o| o.ms > 0.0)
+            .filter(|o| o.ms > 0.0 && !o.cancelled)
             .max_by(|a, b| a.ms.total_cmp(&b.ms))
             .map(|o| Slowest {
                 url: o.url.clone(),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 use taskio::CancellableExt;
 
-use super::body::{BodyError, read_bounded};
+use super::body::{BodyError, Why, read_bounded};
 use super::outcome::{Outcome, describe};
 
 /// What one request needs: see [`fetch`].
@@ -60,7 +60,9 @@ pub async fn fetch(client: reqwest::Client, req: Request) -> Outcome {
         .cancellable()
         .await;
     let response = match sent {
-        Err(c) => return Outcome::failed(&req.source, req.url.as_str(), ms(t0), cancelled(&c)),
+        Err(c) => {
+            return Outcome::cancelled(&req.source, req.url.as_str(), ms(t0), cancelled(&c));
+        }
         Ok(Err(e)) => {
             return Outcome::failed(
                 &req.source,
@@ -76,8 +78,17 @@ pub async fn fetch(client: reqwest::Client, req: Request) -> Outcome {
     let mut outcome = Outcome::failed(&req.source, req.url.as_str(), ms(t0), "");
     outcome.status = Some(status.as_u16());
     match body {
-        Err(BodyError::Cancelled(c)) => outcome.error = Some(cancelled(&c)),
-        Err(BodyError::Http(e)) => outcome.error = Some(timeout_aware(&e, req.timeout)),
+        Err(BodyError { bytes, why }) => {
+            // What was read before the failure is reported, not 0.
+            outcome.bytes = bytes;
+            match why {
+                Why::Cancelled(c) => {
+                    outcome.cancelled = true;
+                    outcome.error = Some(cancelled(&c));
+                }
+                Why::Http(e) => outcome.error = Some(timeout_aware(&e, req.timeout)),
+            }
+        }
         Ok(read) => {
             outcome.bytes = read.bytes;
             outcome.truncated = read.cut;
