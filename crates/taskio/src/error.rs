@@ -535,17 +535,40 @@ impl fmt::Display for Error {
 
 impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let task = self.task.as_ref().map(|t| t.name());
+        self.fmt_naming(f, self.task.as_ref().map(|t| t.name()))
+    }
+}
+
+/// What an [`Error`] says without the task it came out of: "disk full" for "task 'x' failed:
+/// disk full" (for reports that name the task themselves).
+pub(crate) struct WithoutTask<'a>(&'a Error);
+
+impl fmt::Display for WithoutTask<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.inner.fmt_naming(f, None)
+    }
+}
+
+impl Error {
+    /// See [`WithoutTask`].
+    pub(crate) fn without_task(&self) -> WithoutTask<'_> {
+        WithoutTask(self)
+    }
+}
+
+impl Inner {
+    /// The message, naming `task` as the task it came out of, if any.
+    fn fmt_naming(&self, f: &mut fmt::Formatter<'_>, task: Option<&str>) -> fmt::Result {
         match (&self.kind, task) {
             (Kind::Cancelled(c), Some(name)) => match c.message() {
                 Some(m) => write!(f, "task '{name}' was cancelled: {m}"),
                 None => write!(f, "task '{name}' was cancelled"),
             },
-            (Kind::Cancelled(c), None) => c.fmt(f),
+            (Kind::Cancelled(c), None) => fmt::Display::fmt(c, f),
             (Kind::Panicked(m), Some(name)) => write!(f, "task '{name}' panicked: {m}"),
             (Kind::Panicked(m), None) => write!(f, "panicked: {m}"),
             (Kind::TimedOut(t), Some(name)) => write!(f, "task '{name}' {t}"),
-            (Kind::TimedOut(t), None) => t.fmt(f),
+            (Kind::TimedOut(t), None) => fmt::Display::fmt(t, f),
             (Kind::Group(errors), _) => {
                 if let Some(name) = task {
                     write!(f, "task '{name}': ")?;
@@ -562,11 +585,11 @@ impl fmt::Display for Inner {
                 fmt::Result::Ok(())
             }
             (Kind::User(e), Some(name)) => write!(f, "task '{name}' failed: {e}"),
-            (Kind::User(e), None) => e.fmt(f),
+            (Kind::User(e), None) => fmt::Display::fmt(e, f),
             #[cfg(feature = "anyhow")]
             (Kind::Anyhow(e), Some(name)) => write!(f, "task '{name}' failed: {e}"),
             #[cfg(feature = "anyhow")]
-            (Kind::Anyhow(e), None) => e.fmt(f),
+            (Kind::Anyhow(e), None) => fmt::Display::fmt(e, f),
         }
     }
 }

@@ -101,6 +101,7 @@ mod report;
 mod run;
 mod scope;
 mod shield;
+mod span;
 mod spawn;
 mod sync;
 mod task;
