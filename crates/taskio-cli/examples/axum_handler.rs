@@ -104,7 +104,10 @@ pub async fn program() -> taskio::Result<Vec<(u16, String)>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = taskio::task().name("server").spawn(async move {
-        axum::serve(listener, app()).into_future().cancellable().await??;
+        axum::serve(listener, app())
+            .into_future()
+            .cancellable()
+            .await??;
         taskio::Ok(())
     });
     let client = reqwest::Client::new();

@@ -93,7 +93,10 @@ fn an_axum_handler_returns_taskio_results_through_its_own_into_response() {
         answers,
         [
             (200, "charged bob".to_owned()),
-            (429, "task 'quota' failed: quota exceeded for ann".to_owned()),
+            (
+                429,
+                "task 'quota' failed: quota exceeded for ann".to_owned()
+            ),
             (504, "timed out after 20ms".to_owned()),
             (500, "internal error".to_owned()),
         ]
