@@ -81,3 +81,24 @@ fn task_group_collects_all_or_cancels_the_rest_on_a_failure() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].to_string().contains("HTTP 500"), "{}", errors[0]);
 }
+
+#[path = "../examples/axum_handler.rs"]
+#[allow(dead_code)]
+mod axum_handler;
+
+#[test]
+fn an_axum_handler_returns_taskio_results_through_its_own_into_response() {
+    let answers = taskio::run(axum_handler::program()).unwrap();
+    assert_eq!(
+        answers,
+        [
+            (200, "charged bob".to_owned()),
+            (
+                429,
+                "task 'quota' failed: quota exceeded for ann".to_owned()
+            ),
+            (504, "timed out after 20ms".to_owned()),
+            (500, "internal error".to_owned()),
+        ]
+    );
+}

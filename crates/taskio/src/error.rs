@@ -20,6 +20,10 @@ use std::time::Duration;
 
 use crate::task::TaskId;
 
+#[cfg(feature = "anyhow")]
+mod anyhow_bridge;
+mod travel;
+
 /// `Result<T, taskio::Error>`, what awaiting a [`Task`](crate::Task) gives.
 ///
 /// ```
@@ -196,18 +200,20 @@ enum Kind {
     Panicked(String),
     Group(Vec<Error>),
     User(Box<dyn StdError + Send + Sync + 'static>),
+    /// A user error that came in as an `anyhow::Error`: kept whole, so that its own downcasts
+    /// (context included) still work, and it goes back out as the very same `anyhow::Error`.
+    #[cfg(feature = "anyhow")]
+    Anyhow(anyhow::Error),
 }
 
-struct Inner {
+/// What an [`Error`] points to; also its `std::error::Error` face (see [`Error`]'s `Deref`).
+pub(crate) struct Inner {
     kind: Kind,
     task: Option<TaskLabel>,
 }
 
 /// The error of a task, a gather, a group or a timeout: any user error, a cancellation, a timeout,
-/// a panic, or a group of errors.
-///
-/// Like `anyhow::Error`, it does not itself implement `std::error::Error`, so that every
-/// `std::error::Error + Send + Sync + 'static` can convert into it with `?`. It is cheap to clone.
+/// a panic, or a group of errors. It is cheap to clone.
 ///
 /// ```
 /// #[derive(Debug)]
@@ -217,14 +223,84 @@ struct Inner {
 /// }
 /// impl std::error::Error for NotFound {}
 ///
-/// let outcome = taskio::run(async {
-///     let task = taskio::task().name("lookup").spawn(async { Err::<u32, _>(NotFound) });
-///     task.await
-/// });
-/// let err = outcome.unwrap_err();
-/// assert!(err.downcast_ref::<NotFound>().is_some());
-/// assert_eq!(err.task_name(), Some("lookup"));
-/// assert_eq!(err.to_string(), "task 'lookup' failed: not found");
+/// fn main() {
+///     let outcome = taskio::run(async {
+///         let task = taskio::task().name("lookup").spawn(async { Err::<u32, _>(NotFound) });
+///         task.await
+///     });
+///     let err = outcome.unwrap_err();
+///     assert!(err.downcast_ref::<NotFound>().is_some());
+///     assert_eq!(err.task_name(), Some("lookup"));
+///     assert_eq!(err.to_string(), "task 'lookup' failed: not found");
+/// }
+/// ```
+///
+/// # Errors that travel: the conversions you write
+///
+/// | from | into | you write | and back |
+/// |---|---|---|---|
+/// | any `E: std::error::Error + Send + Sync + 'static` | `taskio::Error` | `?` | [`err.downcast_ref::<E>()`](Error::downcast_ref) |
+/// | `taskio::Error` | `Box<dyn Error + Send + Sync>`, `Box<dyn Error>` | `?` | [`Error::find_in(&*boxed)`](Error::find_in), [`Error::from_boxed(boxed)`](Error::from_boxed) |
+/// | `Box<dyn Error + Send + Sync>` | `taskio::Error` | `.map_err(taskio::Error::from_boxed)?` | `Box::from(err)` gives the same box back |
+/// | `taskio::Error` | `anyhow::Error` (feature `anyhow`) | `?` | `a.downcast_ref::<taskio::Error>()`, then `.downcast_ref::<E>()` |
+/// | `anyhow::Error` | `taskio::Error` (feature `anyhow`) | `.map_err(taskio::Error::from_anyhow)?` | `err.downcast_ref::<E>()`; `anyhow::Error::from(err)` |
+///
+/// Every way back keeps the kind: a cancellation that went into a `Box<dyn Error>` or an
+/// `anyhow::Error` comes out [`is_cancelled`](Error::is_cancelled) again, with its message, its
+/// task's name and id; the same for a timeout, a panic and a group.
+///
+/// **Why `taskio::Error` is not itself a `std::error::Error`** (as `anyhow::Error` is not): so that
+/// `?` takes every error. That `?` is the blanket `impl<E: std::error::Error + Send + Sync> From<E>
+/// for taskio::Error`, and if `taskio::Error` were a `std::error::Error`, the blanket would cover
+/// `From<taskio::Error> for taskio::Error`, which the standard library already has: the compiler
+/// refuses the pair. Instead `taskio::Error` *derefs* to `dyn std::error::Error + Send + Sync`, so
+/// `err.source()` works and it can be the `#[source]` or `#[error(transparent)]` field of a
+/// `thiserror` enum, and `?` turns it into a boxed `std::error::Error` or an `anyhow::Error`.
+///
+/// The same blanket is why the two ways *in* from a box or an `anyhow::Error` are a function and not
+/// `?`: a `From<anyhow::Error>` (or `From<Box<dyn Error + Send + Sync>>`) beside it is refused
+/// (E0119, "upstream crates may add a new impl of trait `std::error::Error`"), since
+/// `anyhow::Error` may one day be a `std::error::Error` itself. A task body that returns an
+/// `anyhow::Result` maps its error the same way.
+///
+/// **Each fact once.** [`Display`](fmt::Display) says what happened, the user error's message
+/// included ("task 'quota' failed: quota exceeded"), and `source()` goes on *below* that user
+/// error (it is already in the message), so a printed chain (anyhow's `{:#}`, a reporter that walks
+/// `source()`) names every fact once.
+///
+/// ```
+/// use std::error::Error as _;
+///
+/// #[derive(Debug)]
+/// struct Quota(std::io::Error);
+/// impl std::fmt::Display for Quota {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("quota exceeded") }
+/// }
+/// impl std::error::Error for Quota {
+///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> { Some(&self.0) }
+/// }
+///
+/// async fn work() -> Result<(), Quota> {
+///     Err(Quota(std::io::Error::other("disk full")))
+/// }
+///
+/// async fn handler() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     taskio::task().name("quota").spawn(work()).await?; // `?`: taskio::Error into the box
+///     Ok(())
+/// }
+///
+/// fn main() {
+///     let boxed = taskio::run(async { taskio::Ok(handler().await) }).unwrap().unwrap_err();
+///     assert_eq!(boxed.to_string(), "task 'quota' failed: quota exceeded");
+///     assert_eq!(boxed.source().unwrap().to_string(), "disk full"); // the next fact, once
+///
+///     let err = taskio::Error::find_in(&*boxed).expect("the taskio::Error is in the box");
+///     assert_eq!(err.task_name(), Some("quota"));
+///     assert!(err.downcast_ref::<Quota>().is_some());
+///
+///     let back = taskio::Error::from_boxed(boxed); // by value: the very same error
+///     assert!(back.is_failure() && back.downcast_ref::<Quota>().is_some());
+/// }
 /// ```
 #[derive(Clone)]
 pub struct Error {
@@ -365,20 +441,35 @@ impl Error {
         !self.is_cancelled()
     }
 
-    /// The user error inside, if it is of type `E`.
+    /// The user error inside, if it is of type `E` (also a [`Cancelled`] or a [`TimedOut`]). A user
+    /// error that came in as an `anyhow::Error` answers as anyhow does (its context included).
     ///
     /// ```
     /// let e = taskio::Error::new(std::io::Error::other("nope"));
     /// assert!(e.downcast_ref::<std::io::Error>().is_some());
     /// assert!(e.downcast_ref::<std::fmt::Error>().is_none());
     /// ```
-    pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
+    pub fn downcast_ref<E: StdError + Send + Sync + 'static>(&self) -> Option<&E> {
         match &self.inner.kind {
             Kind::User(e) => e.downcast_ref::<E>(),
+            #[cfg(feature = "anyhow")]
+            Kind::Anyhow(e) => e.downcast_ref::<E>(),
             Kind::Cancelled(c) => (c as &dyn StdError).downcast_ref::<E>(),
             Kind::TimedOut(t) => (t as &dyn StdError).downcast_ref::<E>(),
             Kind::Panicked(_) | Kind::Group(_) => None,
         }
+    }
+
+    /// Whether the user error inside is of type `E`: [`downcast_ref`](Error::downcast_ref)`.is_some()`.
+    /// (The `is` that `Deref` would otherwise find, on `dyn std::error::Error`, asks about the
+    /// wrapper, never about the error inside.)
+    ///
+    /// ```
+    /// assert!(taskio::Error::new(std::fmt::Error).is::<std::fmt::Error>());
+    /// assert!(!taskio::Error::msg("x").is::<std::fmt::Error>());
+    /// ```
+    pub fn is<E: StdError + Send + Sync + 'static>(&self) -> bool {
+        self.downcast_ref::<E>().is_some()
     }
 
     /// The name of the task this error came out of, if it came out of one.
@@ -436,49 +527,48 @@ where
     }
 }
 
-impl From<Error> for Box<dyn StdError + Send + Sync + 'static> {
-    fn from(error: Error) -> Self {
-        Box::new(Standard(error))
-    }
-}
-
-/// `Error` seen as a `std::error::Error`, for `Box<dyn Error>` and friends.
-struct Standard(Error);
-
-impl fmt::Display for Standard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for Standard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl StdError for Standard {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match &self.0.inner.kind {
-            Kind::User(e) => Some(&**e),
-            _ => None,
-        }
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let task = self.inner.task.as_ref().map(|t| t.name());
-        match (&self.inner.kind, task) {
+        fmt::Display::fmt(&*self.inner, f)
+    }
+}
+
+impl fmt::Display for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_naming(f, self.task.as_ref().map(|t| t.name()))
+    }
+}
+
+/// What an [`Error`] says without the task it came out of: "disk full" for "task 'x' failed:
+/// disk full" (for reports that name the task themselves).
+pub(crate) struct WithoutTask<'a>(&'a Error);
+
+impl fmt::Display for WithoutTask<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.inner.fmt_naming(f, None)
+    }
+}
+
+impl Error {
+    /// See [`WithoutTask`].
+    pub(crate) fn without_task(&self) -> WithoutTask<'_> {
+        WithoutTask(self)
+    }
+}
+
+impl Inner {
+    /// The message, naming `task` as the task it came out of, if any.
+    fn fmt_naming(&self, f: &mut fmt::Formatter<'_>, task: Option<&str>) -> fmt::Result {
+        match (&self.kind, task) {
             (Kind::Cancelled(c), Some(name)) => match c.message() {
                 Some(m) => write!(f, "task '{name}' was cancelled: {m}"),
                 None => write!(f, "task '{name}' was cancelled"),
             },
-            (Kind::Cancelled(c), None) => c.fmt(f),
+            (Kind::Cancelled(c), None) => fmt::Display::fmt(c, f),
             (Kind::Panicked(m), Some(name)) => write!(f, "task '{name}' panicked: {m}"),
             (Kind::Panicked(m), None) => write!(f, "panicked: {m}"),
             (Kind::TimedOut(t), Some(name)) => write!(f, "task '{name}' {t}"),
-            (Kind::TimedOut(t), None) => t.fmt(f),
+            (Kind::TimedOut(t), None) => fmt::Display::fmt(t, f),
             (Kind::Group(errors), _) => {
                 if let Some(name) = task {
                     write!(f, "task '{name}': ")?;
@@ -495,25 +585,72 @@ impl fmt::Display for Error {
                 fmt::Result::Ok(())
             }
             (Kind::User(e), Some(name)) => write!(f, "task '{name}' failed: {e}"),
-            (Kind::User(e), None) => e.fmt(f),
+            (Kind::User(e), None) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "anyhow")]
+            (Kind::Anyhow(e), Some(name)) => write!(f, "task '{name}' failed: {e}"),
+            #[cfg(feature = "anyhow")]
+            (Kind::Anyhow(e), None) => fmt::Display::fmt(e, f),
         }
     }
 }
 
-impl fmt::Debug for Error {
+impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        match &self.inner.kind {
+        match &self.kind {
             Kind::Cancelled(c) => d.field("cancelled", &c.message()),
             Kind::TimedOut(t) => d.field("timed_out", &t.after()),
             Kind::Panicked(m) => d.field("panicked", m),
             Kind::Group(errors) => d.field("group", errors),
             Kind::User(e) => d.field("error", e),
+            #[cfg(feature = "anyhow")]
+            Kind::Anyhow(e) => d.field("error", e),
         };
-        if let Some(t) = &self.inner.task {
+        if let Some(t) = &self.task {
             d.field("task", &t.name()).field("task_id", &t.id);
         }
         d.finish()
+    }
+}
+
+/// The `std::error::Error` face of an [`Error`]: the message names the user error, so `source()`
+/// goes on below it, and a printed chain names each fact once.
+impl StdError for Inner {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.kind {
+            Kind::User(e) => e.source(),
+            #[cfg(feature = "anyhow")]
+            Kind::Anyhow(e) => e.source(),
+            Kind::Cancelled(_) | Kind::TimedOut(_) | Kind::Panicked(_) | Kind::Group(_) => None,
+        }
+    }
+}
+
+/// An [`Error`] is seen as a `std::error::Error` through `Deref` (as `anyhow::Error` is), for
+/// `err.source()` and for the `#[source]` field of a `thiserror` enum.
+impl std::ops::Deref for Error {
+    type Target = dyn StdError + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.inner
+    }
+}
+
+impl AsRef<dyn StdError + Send + Sync + 'static> for Error {
+    fn as_ref(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.inner
+    }
+}
+
+impl AsRef<dyn StdError + 'static> for Error {
+    fn as_ref(&self) -> &(dyn StdError + 'static) {
+        &*self.inner
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.inner, f)
     }
 }
 

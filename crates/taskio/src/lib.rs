@@ -94,6 +94,8 @@ mod gather_small;
 mod group;
 mod header;
 mod introspect;
+#[cfg(feature = "macros")]
+mod main_macro;
 mod output;
 mod point;
 mod ready_queue;
@@ -102,6 +104,7 @@ mod report;
 mod run;
 mod scope;
 mod shield;
+mod span;
 mod spawn;
 mod sync;
 mod task;
@@ -131,7 +134,14 @@ pub use wait::{Wait, wait};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::gather_macro::{Driver, DynChild, MacroChild};
+    #[cfg(feature = "macros")]
+    pub use crate::main_macro::{
+        MainOutput, MainOutputPlain, MainOutputSpecial, main_body, main_result, main_unit,
+    };
 }
+
+#[cfg(feature = "macros")]
+pub use taskio_macros::{main, test};
 pub use tree::{TaskTree, tree};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -1,5 +1,14 @@
-//! Reporting failures nobody will read: asyncio's "Task exception was never retrieved", through
-//! `tracing`, with the task's name, id and spawn site.
+//! Reporting failures nobody will read: asyncio's "Task exception was never retrieved".
+//!
+//! A report states each fact once: what happened (failed, panicked) in the message, the task's
+//! name, id and spawn site and the error's own text (without the task, which the fields name) in
+//! fields. It goes to `tracing` as an error event; when no subscriber is installed at all, where
+//! a `tracing` event would vanish, it is written to stderr instead, one line, as asyncio writes it.
+//!
+//! A user error whose `Display` panics still gets its report: the text then says so.
+
+use std::io::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::Error;
 use crate::header::Header;
@@ -11,18 +20,34 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
         return;
     }
     let name = header.name();
-    let what = if error.is_panic() {
-        "panicked"
+    let cause = text(error);
+    if no_subscriber() {
+        let what = if error.is_panic() {
+            "panicked"
+        } else {
+            "failed"
+        };
+        to_stderr(format_args!(
+            "Task exception was never retrieved: task '{name}' (id {}, spawned at {}) {what}: {cause}",
+            header.id, header.location
+        ));
+    } else if error.is_panic() {
+        tracing::error!(
+            task.id = header.id.as_u64(),
+            task.name = %name,
+            task.spawned_at = %header.location,
+            panic = %cause,
+            "task panicked and its panic was never retrieved"
+        );
     } else {
-        "failed"
-    };
-    tracing::error!(
-        task.id = header.id.as_u64(),
-        task.name = %name,
-        task.spawned_at = %header.location,
-        error = %error,
-        "task '{name}' {what} and its error was never retrieved: {error}"
-    );
+        tracing::error!(
+            task.id = header.id.as_u64(),
+            task.name = %name,
+            task.spawned_at = %header.location,
+            error = %cause,
+            "task failed and its error was never retrieved"
+        );
+    }
 }
 
 /// A combinator (`what`: "gather", ...) had to drop `error`: it came after the failure the
@@ -31,12 +56,41 @@ pub(crate) fn discarded(what: &str, error: &Error) {
     if error.is_cancelled() {
         return;
     }
-    let name = error.task_name().unwrap_or("an inline future");
-    tracing::error!(
-        combinator = what,
-        error = %error,
-        "{what}: {name} also failed after the {what} had stopped, and its error is not returned: {error}"
-    );
+    let source = error.task_name().unwrap_or("an inline future");
+    let cause = text(error);
+    if no_subscriber() {
+        to_stderr(format_args!(
+            "{what}: {source} also failed after the {what} had stopped, and its error is not returned: {cause}"
+        ));
+    } else {
+        tracing::error!(
+            combinator = what,
+            task.name = %source,
+            error = %cause,
+            "a failure after the {what} had stopped is not returned"
+        );
+    }
+}
+
+/// The error's own text, without the task (the report names it); a `Display` that panics gives
+/// a text that says so instead of unwinding out of the report.
+fn text(error: &Error) -> String {
+    if let Some(message) = error.panic_message() {
+        return message.to_owned();
+    }
+    catch_unwind(AssertUnwindSafe(|| error.without_task().to_string()))
+        .unwrap_or_else(|_| "(the error's Display panicked)".to_owned())
+}
+
+/// No subscriber is installed for this thread (no scoped one, no global one): a `tracing`
+/// event would go nowhere.
+fn no_subscriber() -> bool {
+    tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>())
+}
+
+/// One line on stderr; a closed stderr is not an error of the task's.
+fn to_stderr(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A task's cancel request was delivered by dropping the future its code waited in (not a

@@ -128,6 +128,8 @@ pub struct Runner {
     multi_thread: bool,
     worker_threads: Option<usize>,
     shutdown_grace: Option<Duration>,
+    #[cfg(feature = "test-util")]
+    start_paused: bool,
 }
 
 impl Runner {
@@ -188,6 +190,26 @@ impl Runner {
         self
     }
 
+    /// Starts the runtime with tokio's clock paused (feature `test-util`; the current-thread
+    /// runtime only, as tokio's): time moves only when every task waits on a timer, and then
+    /// jumps to the next deadline, so timed code runs at once and exactly. What
+    /// `#[taskio::test(start_paused = true)]` sets.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let waited = taskio::Runner::new().start_paused(true).run(async {
+    ///     let start = tokio::time::Instant::now();
+    ///     taskio::sleep(Duration::from_secs(3600)).await?;
+    ///     taskio::Ok(start.elapsed())
+    /// });
+    /// assert_eq!(waited.unwrap(), Duration::from_secs(3600));
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Runs `main` as [`run`] does, with these options.
     ///
     /// # Errors
@@ -228,6 +250,8 @@ impl Runner {
         builder.on_thread_start(move || std::mem::forget(RunThread::enter(&for_threads)));
         #[cfg(loom)]
         drop(for_threads);
+        #[cfg(feature = "test-util")]
+        builder.start_paused(self.start_paused);
         let runtime = builder
             .enable_all()
             .build()

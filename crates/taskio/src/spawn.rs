@@ -19,6 +19,7 @@ use crate::cell::{Cell, Member, TaskCore, label_error};
 use crate::error::{Cancelled, Error};
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::output::TaskOutput;
+use crate::span::Spanned;
 use crate::sync::Ordering;
 use crate::task::{Task, TaskId};
 
@@ -220,10 +221,13 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
+        // The body runs inside the task's tracing span (a child of the spawner's current span).
+        let future = Spanned::new(crate::span::for_task(cell.header()), future);
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
         // the task's future reads (dropping the handle at once takes tokio's cheapest path).
         let core = Some(cell.clone());
         let stage = Stage::Running { future };
+        let header = cell.header();
         match gate {
             None => launch(
                 &handle,
@@ -233,10 +237,16 @@ impl Builder {
                     stage,
                 },
                 self.eager,
+                header,
             ),
             Some(gate) => {
                 let gate = Gated(Some(Admission::Waiting(gate)));
-                launch(&handle, TaskFuture { core, gate, stage }, self.eager)
+                launch(
+                    &handle,
+                    TaskFuture { core, gate, stage },
+                    self.eager,
+                    header,
+                )
             }
         }
         Ok(Task {
@@ -260,8 +270,12 @@ pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
 
 /// Hands a task's future to tokio: at once, or after an eager first poll on this thread (a
 /// body that finishes without suspending never touches the scheduler).
-fn launch<F, G>(handle: &tokio::runtime::Handle, running: TaskFuture<F, G>, eager: bool)
-where
+fn launch<F, G>(
+    handle: &tokio::runtime::Handle,
+    running: TaskFuture<F, G>,
+    eager: bool,
+    header: &Header,
+) where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
     G: StartGate,
@@ -271,10 +285,34 @@ where
         let mut running = Box::pin(running);
         let mut cx = Context::from_waker(Waker::noop());
         if running.as_mut().poll_task(&mut cx, false).is_pending() {
-            drop(handle.spawn(running));
+            to_tokio(handle, running, header);
         }
     } else {
-        drop(handle.spawn(running));
+        to_tokio(handle, running, header);
+    }
+}
+
+/// `tokio::spawn` on `handle`. Where tokio is built with `--cfg tokio_unstable` (and its
+/// `tracing` feature, which taskio then turns on), the task carries its taskio name into tokio's
+/// own task builder, so that tokio-console shows it.
+#[inline]
+fn to_tokio<T>(handle: &tokio::runtime::Handle, future: T, header: &Header)
+where
+    T: Future<Output = ()> + Send + 'static,
+{
+    #[cfg(tokio_unstable)]
+    {
+        let name = header.name();
+        let spawned = tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(future, handle)
+            .expect("taskio: tokio's task builder spawns on a live runtime handle");
+        drop(spawned);
+    }
+    #[cfg(not(tokio_unstable))]
+    {
+        let _ = header;
+        drop(handle.spawn(future));
     }
 }
 

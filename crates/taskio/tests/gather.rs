@@ -306,7 +306,7 @@ both! {
     }
 }
 
-/// Captures the messages of `tracing` events on this thread.
+/// Captures the `tracing` events on this thread, each as its fields' text.
 struct Capture(Arc<Mutex<Vec<String>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
@@ -314,9 +314,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
         struct Message<'a>(&'a mut String);
         impl tracing::field::Visit for Message<'_> {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    *self.0 = format!("{value:?}");
-                }
+                self.0.push_str(&format!("{}={value:?} ", field.name()));
             }
         }
         let mut m = String::new();

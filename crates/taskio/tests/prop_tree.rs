@@ -668,13 +668,12 @@ fn check_none_alive(rec: &Shared, below: std::ops::Range<usize>, id: usize) {
 
 struct Capture(Arc<Mutex<Vec<String>>>);
 
+/// An event as the text of all its fields (a report names the task and the error in fields).
 struct Message<'a>(&'a mut String);
 
 impl Visit for Message<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            *self.0 = format!("{value:?}");
-        }
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
     }
 }
 

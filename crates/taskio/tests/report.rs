@@ -1,6 +1,8 @@
 //! "Nothing lost": a task whose handle was dropped and that ends in an error or a panic is
-//! reported through `tracing`, exactly once, with its name and spawn site; an awaited failure,
-//! a cancellation or a success is not reported.
+//! reported through `tracing`, exactly once, each fact once (the message says what happened, the
+//! fields name the task, its spawn site and the error's own text); an awaited failure, a
+//! cancellation or a success is not reported. With no subscriber installed, the report goes to
+//! stderr (a child process shows it).
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -14,6 +16,10 @@ struct Report {
     name: String,
     spawned_at: String,
     message: String,
+    error: String,
+    panic: String,
+    /// Every field's text, to count how often a fact appears in the whole event.
+    all: String,
 }
 
 struct Capture(Arc<Mutex<Vec<Report>>>);
@@ -23,10 +29,14 @@ struct Fields<'a>(&'a mut Report);
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         let v = format!("{value:?}");
+        self.0.all.push_str(&v);
+        self.0.all.push('\n');
         match field.name() {
             "task.name" => self.0.name = v,
             "task.spawned_at" => self.0.spawned_at = v,
             "message" => self.0.message = v,
+            "error" => self.0.error = v,
+            "panic" => self.0.panic = v,
             _ => {}
         }
     }
@@ -86,17 +96,24 @@ fn a_dropped_failing_task_is_reported_once_with_name_and_spawn_site() {
 
     let early = reports_for("dropped-early");
     assert_eq!(early.len(), 1, "{early:?}");
-    assert!(
-        early[0]
-            .message
-            .contains("task 'dropped-early' failed and its error was never retrieved")
+    assert_eq!(
+        early[0].message,
+        "task failed and its error was never retrieved"
     );
-    assert!(early[0].message.contains("disk full"));
+    assert_eq!(early[0].error, "disk full");
     assert!(early[0].spawned_at.contains("report.rs"), "{:?}", early[0]);
+    // Each fact once in the whole event: the name, the error's text.
+    assert_eq!(
+        early[0].all.matches("dropped-early").count(),
+        1,
+        "{early:?}"
+    );
+    assert_eq!(early[0].all.matches("disk full").count(), 1, "{early:?}");
 
     let late = reports_for("dropped-late");
     assert_eq!(late.len(), 1, "{late:?}");
-    assert!(late[0].message.contains("late failure"));
+    assert_eq!(late[0].error, "late failure");
+    assert_eq!(late[0].all.matches("late failure").count(), 1, "{late:?}");
 }
 
 #[test]
@@ -114,8 +131,12 @@ fn a_dropped_panicking_task_is_reported_once() {
     .unwrap();
     let r = reports_for("dropped-panic");
     assert_eq!(r.len(), 1, "{r:?}");
-    assert!(r[0].message.contains("panicked"), "{r:?}");
-    assert!(r[0].message.contains("bad state"), "{r:?}");
+    assert_eq!(
+        r[0].message, "task panicked and its panic was never retrieved",
+        "{r:?}"
+    );
+    assert_eq!(r[0].panic, "bad state", "{r:?}");
+    assert_eq!(r[0].all.matches("bad state").count(), 1, "{r:?}");
 }
 
 #[test]
@@ -150,4 +171,57 @@ fn awaited_failures_cancellations_and_successes_are_not_reported() {
     for name in ["quiet-awaited", "quiet-cancelled", "quiet-ok", "quiet-read"] {
         assert!(reports_for(name).is_empty(), "{name} was reported");
     }
+}
+
+/// The program the child process runs with no subscriber: a detached task that fails.
+fn detached_failure_program() {
+    taskio::run(async {
+        drop(
+            taskio::task()
+                .name("disk-writer")
+                .spawn(async { Err::<(), _>(taskio::Error::msg("disk full")) }),
+        );
+        taskio::sleep(Duration::from_millis(1)).await?;
+        taskio::Ok(())
+    })
+    .unwrap();
+}
+
+const CHILD: &str = "TASKIO_REPORT_TEST_CHILD";
+
+#[test]
+fn with_no_subscriber_the_report_goes_to_stderr_once() {
+    if std::env::var_os(CHILD).is_some() {
+        // The child: no subscriber was ever installed in this process.
+        detached_failure_program();
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "with_no_subscriber_the_report_goes_to_stderr_once",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary re-executes itself");
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("never retrieved"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let line = lines[0];
+    assert!(
+        line.starts_with("Task exception was never retrieved: task 'disk-writer' (id "),
+        "{line}"
+    );
+    assert!(
+        line.contains("spawned at crates/taskio/tests/report.rs:"),
+        "{line}"
+    );
+    assert!(line.ends_with(") failed: disk full"), "{line}");
+    assert_eq!(line.matches("disk-writer").count(), 1, "{line}");
+    assert_eq!(line.matches("disk full").count(), 1, "{line}");
 }

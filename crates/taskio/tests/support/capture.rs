@@ -14,9 +14,16 @@ struct Capture(Arc<Mutex<Vec<String>>>);
 struct Message<'a>(&'a mut String);
 
 impl Visit for Message<'_> {
+    /// Every field, `name=value`, the message first: a report states its facts (the task's
+    /// name, the error) in fields of their own.
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
         if field.name() == "message" {
-            *self.0 = format!("{value:?}");
+            self.0.push_str(&format!("{value:?}"));
+        } else {
+            self.0.push_str(&format!("{}={value:?}", field.name()));
         }
     }
 }
