@@ -109,7 +109,8 @@ impl<T> Cell<T> {
         };
         crate::registry::remove(&self.header.registry_slot);
         if prev & DETACHED != 0 {
-            self.report_unread();
+            // A report that panics (a subscriber's fault) must not keep the awaiters asleep.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report_unread()));
         }
         if let Some(member) = &self.member {
             member

@@ -123,6 +123,12 @@ pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
     })
 }
 
+/// The current task's id, if code of a taskio task is running on this thread.
+#[inline]
+pub(crate) fn current_id() -> Option<crate::task::TaskId> {
+    with_current(|t| t.header().id)
+}
+
 /// Runs `f` with the current task, if code of a taskio task is running on this thread.
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<dyn TaskCore>) -> R) -> Option<R> {

@@ -364,7 +364,15 @@ impl<T: Send + 'static> Future for Task<T> {
         if let Some(cancel) = crate::context::take_cancel_at(&mut this.point, cx.waker()) {
             this.cell.header.request_cancel(cancel.into_message());
         }
-        this.cell.poll_output(cx)
+        let polled = this.cell.poll_output(cx);
+        if polled.is_pending() && crate::context::current_id() == Some(this.cell.header.id) {
+            // It would wait for itself forever (asyncio raises at once too).
+            return Poll::Ready(Err(crate::Error::msg(format!(
+                "taskio: task '{}' awaited its own handle, which can never finish first",
+                this.cell.header.name()
+            ))));
+        }
+        polled
     }
 }
 
