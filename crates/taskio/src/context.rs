@@ -308,6 +308,9 @@ pub(crate) fn frame_begin() -> FrameMark {
 
 /// The state of a frame's own scope, as [`frame_end`] reads and updates it.
 pub(crate) struct FrameScope<'a> {
+    /// Set when code inside took a request owned outside the frame (the task's, an enclosing
+    /// scope's): the frame's code is being cancelled from outside.
+    pub(crate) outer_taken: &'a mut bool,
     pub(crate) pending: &'a mut bool,
     pub(crate) delivered: &'a mut bool,
     pub(crate) handling: &'a mut bool,
@@ -336,6 +339,9 @@ pub(crate) fn frame_end(
         } else {
             NONE_TAKEN
         };
+        if inner_took < level {
+            *own.outer_taken = true;
+        }
         let mut delivered = None;
         let mut handling = false;
         if pending {

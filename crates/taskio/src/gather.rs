@@ -522,9 +522,11 @@ where
         };
         #[cfg(test)]
         POLLS.with(|p| p.set(p.get() + 1));
-        let polled = match &child.entry {
+        // A panic in an input is its failure, as an error is: the others are cancelled and
+        // awaited, then the panic returns.
+        let polled = crate::spawn::catch(|| match &child.entry {
             // The input's points need not register its waker: the gather wakes it whenever a
-            // request may concern the input (`stop`, and `wake_all_for_request`).
+            // request may concern the input (`stop`, and the stopping gather's poll).
             Some((_, waker)) => crate::context::covered_by(waker, || {
                 poll_in(
                     &mut child.scope,
@@ -533,18 +535,22 @@ where
                 )
             }),
             None => poll_in(&mut child.scope, fut.as_mut(), cx),
+        });
+        let outcome = match polled {
+            Ok(Poll::Pending) => return,
+            Ok(Poll::Ready(Ok(output))) => output.into_result(),
+            Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
+            Err(panicked) => Err(panicked),
         };
-        let Poll::Ready(output) = polled else {
-            return;
-        };
-        // Dropped here when the request was delivered by dropping it.
-        child.state = State::Ended;
+        // Dropped here (also when the request was delivered by dropping it); a panic in the
+        // drop is the input's failure if it had none.
+        let dropped = crate::spawn::catch(|| child.state = State::Ended);
         child.entry = None;
         self.in_flight -= 1;
         self.remaining -= 1;
-        let outcome = match output {
-            Ok(output) => output.into_result(),
-            Err(cancelled) => Err(cancelled.into()),
+        let outcome = match (outcome, dropped) {
+            (Ok(_), Err(panicked)) => Err(panicked),
+            (outcome, _) => outcome,
         };
         self.record(i, outcome);
     }

@@ -148,11 +148,13 @@ where
         let StateProj::Running { fut } = this.state.as_mut().project() else {
             return Poll::Ready(Ok(()));
         };
-        let output = match crate::gather::poll_in(this.scope, fut, cx) {
-            Poll::Ready(Ok(output)) => output.into_result(),
+        let output = match crate::spawn::catch(|| crate::gather::poll_in(this.scope, fut, cx)) {
+            Ok(Poll::Ready(Ok(output))) => output.into_result(),
             // Delivered by dropping the input (below, as it ends).
-            Poll::Ready(Err(cancelled)) => Err(cancelled.into()),
-            Poll::Pending => return Poll::Pending,
+            Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
+            Ok(Poll::Pending) => return Poll::Pending,
+            // A panic in an input is its failure, as an error is.
+            Err(panicked) => Err(panicked),
         };
         match output {
             Ok(value) => {

@@ -84,10 +84,12 @@ where
             crate::context::wake_foreign_points();
         }
         // A request delivered by dropping: `JoinAll` drops this input as it stores the outcome.
-        let outcome = match poll_in(this.scope, this.fut, cx) {
-            Poll::Ready(Ok(output)) => output.into_result(),
-            Poll::Ready(Err(cancelled)) => Err(cancelled.into()),
-            Poll::Pending => return Poll::Pending,
+        // A panic in an input is its failure, as an error is (see the queued gather).
+        let outcome = match crate::spawn::catch(|| poll_in(this.scope, this.fut, cx)) {
+            Ok(Poll::Ready(Ok(output))) => output.into_result(),
+            Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
+            Ok(Poll::Pending) => return Poll::Pending,
+            Err(panicked) => Err(panicked),
         };
         if limit != usize::MAX {
             control.in_flight.fetch_sub(1, Ordering::Relaxed);

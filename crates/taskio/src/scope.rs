@@ -25,6 +25,8 @@ pub(crate) struct Scope {
     /// The scope's code took a cancel (its own, or one from outside) and goes on: it is
     /// handling it, and is never dropped for a later request.
     handling: bool,
+    /// Code inside took a request owned outside this scope (see [`Scope::outer_taken`]).
+    outer_taken: bool,
     message: Option<Arc<str>>,
 }
 
@@ -51,6 +53,13 @@ impl Scope {
         self.delivered
     }
 
+    /// Whether code inside the scope took a request owned outside it (the task's, or an
+    /// enclosing scope's): it is being cancelled from outside, so a cancel it ends with is not
+    /// this scope's, even if this scope's request was taken too.
+    pub(crate) fn outer_taken(&self) -> bool {
+        self.outer_taken
+    }
+
     /// Withdraws an undelivered request (a deadline moved away before anyone saw it).
     pub(crate) fn withdraw(&mut self) {
         self.pending = false;
@@ -65,6 +74,7 @@ impl Scope {
         let mark = frame_begin();
         let polled = self.enter(mark.level(), f);
         let own = FrameScope {
+            outer_taken: &mut self.outer_taken,
             pending: &mut self.pending,
             delivered: &mut self.delivered,
             handling: &mut self.handling,

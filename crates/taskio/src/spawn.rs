@@ -674,6 +674,16 @@ where
     }
 }
 
+/// Runs `f`; a panic becomes a panicked [`Error`] (its payload dropped safely): how an inline
+/// future's panic becomes a failure like any other (a gather input, a group's body).
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let message = panic_message(&*payload);
+        drop_payload(payload);
+        Error::panicked(message)
+    })
+}
+
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()

@@ -400,7 +400,9 @@ where
         {
             *this.fired = Some(at);
             // The work is being cancelled from outside already: let its cleanup run in peace.
-            if current_cancelling() <= this.cancelling_at_start.unwrap_or(0) {
+            if current_cancelling() <= this.cancelling_at_start.unwrap_or(0)
+                && !this.scope.outer_taken()
+            {
                 this.scope.cancel(None);
                 crate::context::wake_foreign_points();
             }
@@ -421,6 +423,7 @@ where
             Err(e)
                 if e.is_cancelled()
                     && this.scope.was_delivered()
+                    && !this.scope.outer_taken()
                     && current_cancelling() <= this.cancelling_at_start.unwrap_or(0) =>
             {
                 let fired = this.fired.unwrap_or(*this.start);

@@ -218,3 +218,92 @@ both! {
         .await;
     }
 }
+
+/// An input that records that its async cleanup ran to its end.
+async fn cleans_up(done: std::sync::Arc<AtomicUsize>) -> taskio::Result<u32> {
+    if let Err(c) = taskio::sleep(Duration::from_secs(3600)).await {
+        taskio::sleep(Duration::from_millis(10)).await.ok();
+        done.fetch_add(1, Ordering::SeqCst);
+        return Err(c.into());
+    }
+    Ok(0)
+}
+
+async fn panics_soon() -> taskio::Result<u32> {
+    taskio::sleep(Duration::from_millis(1)).await?;
+    panic!("input bomb");
+}
+
+both! {
+    async fn a_panicking_gather_input_is_a_failure_and_the_others_clean_up() {
+        bounded(async {
+            type Input = std::pin::Pin<Box<dyn std::future::Future<Output = taskio::Result<u32>> + Send>>;
+            for n in [2usize, 40] {
+                let done = std::sync::Arc::new(AtomicUsize::new(0));
+                let mut inputs: Vec<Input> = vec![Box::pin(panics_soon())];
+                for _ in 1..n {
+                    inputs.push(Box::pin(cleans_up(done.clone())));
+                }
+                let e = taskio::gather(inputs).await.unwrap_err();
+                assert!(e.is_panic(), "{n} inputs: {e:?}");
+                assert_eq!(done.load(Ordering::SeqCst), n - 1, "{n} inputs: every cleanup ran");
+            }
+            let done = std::sync::Arc::new(AtomicUsize::new(0));
+            let e = taskio::gather!(panics_soon(), cleans_up(done.clone())).await.unwrap_err();
+            assert!(e.is_panic());
+            assert_eq!(done.load(Ordering::SeqCst), 1);
+        })
+        .await;
+    }
+}
+
+/// Work that is cancelled from outside and cleans up past its own timeout's deadline.
+async fn slow_cleanup_under_timeout() -> taskio::Result<()> {
+    taskio::timeout(Duration::from_millis(50), async {
+        if let Err(c) = taskio::sleep(Duration::from_secs(1)).await {
+            // cleanup, with a cancellation point, past the 50 ms deadline
+            let _ = taskio::sleep(Duration::from_millis(100)).await;
+            return Err::<(), _>(c.into());
+        }
+        taskio::Ok(())
+    })
+    .await
+}
+
+both! {
+    async fn a_group_bodys_timeout_cleaning_up_after_the_groups_cancel_is_not_a_timeout() {
+        bounded(async {
+            let e = taskio::task_group(|tg| async move {
+                tg.spawn(async {
+                    taskio::sleep(Duration::from_millis(10)).await?;
+                    Err::<(), _>(taskio::Error::msg("sibling failed"))
+                })?;
+                slow_cleanup_under_timeout().await
+            })
+            .await
+            .unwrap_err();
+            let errors = e.group_errors().unwrap();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].to_string().ends_with("sibling failed"), "{errors:?}");
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_gather_inputs_timeout_cleaning_up_after_the_gathers_cancel_is_not_a_timeout() {
+        bounded(async {
+            let e = taskio::gather!(
+                async {
+                    taskio::sleep(Duration::from_millis(10)).await?;
+                    Err::<(), _>(taskio::Error::msg("sibling failed"))
+                },
+                slow_cleanup_under_timeout(),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(e.to_string(), "sibling failed");
+        })
+        .await;
+    }
+}
