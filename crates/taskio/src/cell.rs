@@ -14,8 +14,10 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, Result};
 use crate::header::{
-    DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK, OUTCOME_PANICKED,
+    AWAIT_REGISTERED, DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK,
+    OUTCOME_PANICKED,
 };
+use crate::point::Registration;
 use crate::sync::{Mutex, lock};
 
 /// A task group, as its children's cells see it: told once of each child's completion.
@@ -50,6 +52,9 @@ struct Slot<T> {
     done: bool,
     join_waker: Option<Waker>,
     done_waker: Option<Waker>,
+    /// The handle's registration as a cancellation point, when it was awaited with a foreign
+    /// waker (kept here so that the handle stays one pointer).
+    point: Registration,
 }
 
 impl<T> Slot<T> {
@@ -80,6 +85,7 @@ impl<T> Cell<T> {
                 done: false,
                 join_waker: None,
                 done_waker: None,
+                point: Registration::default(),
             }),
         }
     }
@@ -159,9 +165,21 @@ impl<T> Cell<T> {
         lock(&self.slot).output.take()
     }
 
+    /// The handle, awaited with `waker` (not its awaiting task's own), registers it with the
+    /// awaiting `task`, so that a cancel of that task wakes the await.
+    pub(crate) fn register_awaiter(&self, task: &Arc<dyn TaskCore>, waker: &Waker) {
+        lock(&self.slot).point.register(task, waker);
+        self.header.mark_await_registered();
+    }
+
     /// The handle is gone: if the outcome is already there and unread, report it now.
     pub(crate) fn detach(&self) {
         let prev = self.header.mark_detached();
+        if prev & AWAIT_REGISTERED != 0 {
+            // Leave the awaiting task's list (outside the slot's lock).
+            let point = std::mem::take(&mut lock(&self.slot).point);
+            drop(point);
+        }
         if prev & crate::header::COMPLETE != 0 {
             self.report_unread();
         }

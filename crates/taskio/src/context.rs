@@ -165,8 +165,19 @@ pub(crate) fn take_cancel_from(
     point: &mut Registration,
     waker: &Waker,
 ) -> Option<(Cancelled, bool)> {
+    take_cancel_registering(waker, &mut |task, waker| point.register(task, waker))
+}
+
+/// [`take_cancel_from`] for a point that keeps its registration elsewhere (a `Task` handle keeps
+/// it in its cell, so the handle stays one pointer): `register` is called only when `waker` is
+/// not the task's own.
+#[inline]
+pub(crate) fn take_cancel_registering(
+    waker: &Waker,
+    register: &mut dyn FnMut(&Arc<dyn TaskCore>, &Waker),
+) -> Option<(Cancelled, bool)> {
     CURRENT
-        .try_with(|c| c.take(Some((point, waker))))
+        .try_with(|c| c.take(Some((register, waker))))
         .ok()
         .flatten()
 }
@@ -210,12 +221,15 @@ pub(crate) fn wake_foreign_points() {
 
 impl Current {
     #[inline]
-    fn take(&self, point: Option<(&mut Registration, &Waker)>) -> Option<(Cancelled, bool)> {
+    fn take(
+        &self,
+        point: Option<(&mut dyn FnMut(&Arc<dyn TaskCore>, &Waker), &Waker)>,
+    ) -> Option<(Cancelled, bool)> {
         if let Some(task) = self.task.borrow().as_ref() {
-            if let Some((point, waker)) = point
+            if let Some((register, waker)) = point
                 && WakerId::of(waker) != self.covered.get()
             {
-                point.register(task, waker);
+                register(task, waker);
             }
             if let Some(cancelled) = task.header().take_cancel() {
                 self.took.set(0);

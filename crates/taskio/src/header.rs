@@ -45,6 +45,9 @@ pub(crate) const DELIVERED: u64 = 1 << 11;
 /// Some cancellation point of this task waits with a waker that is not the task's own (inside
 /// `FuturesUnordered`, `buffer_unordered`, a queued gather): a request wakes those too.
 pub(crate) const FOREIGN: u64 = 1 << 12;
+/// The task's handle, awaited with a foreign waker, registered it with the awaiting task; the
+/// registration sits in the cell's slot, and dropping the handle removes it.
+pub(crate) const AWAIT_REGISTERED: u64 = 1 << 13;
 /// How many accepted requests are still waking the foreign wakers (bits 16..32). While one is,
 /// no poll may deliver a request by dropping: a point that would take it may not be woken yet.
 /// A counter, not a flag, so that two requests racing never clear each other's.
@@ -403,6 +406,11 @@ impl Header {
             self.lock_wakeup().waker = None;
         }
         prev
+    }
+
+    /// Notes that the slot holds the handle's registration (see [`AWAIT_REGISTERED`]).
+    pub(crate) fn mark_await_registered(&self) {
+        self.state.fetch_or(AWAIT_REGISTERED, Ordering::AcqRel);
     }
 
     /// Marks the handle dropped; returns the flags seen just before.

@@ -249,10 +249,7 @@ impl Builder {
                 )
             }
         }
-        Ok(Task {
-            cell,
-            point: Default::default(),
-        })
+        Ok(Task { cell })
     }
 }
 
@@ -440,13 +437,7 @@ where
         gate: Ungated,
         stage: Stage::Running { future },
     };
-    (
-        Task {
-            cell,
-            point: Default::default(),
-        },
-        running,
-    )
+    (Task { cell }, running)
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".

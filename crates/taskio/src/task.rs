@@ -160,8 +160,6 @@ impl fmt::Display for TaskState {
 /// ```
 pub struct Task<T> {
     pub(crate) cell: Arc<Cell<T>>,
-    /// Its registration as a cancellation point, when it is awaited with a foreign waker.
-    pub(crate) point: crate::point::Registration,
 }
 
 impl<T: Send + 'static> Task<T> {
@@ -361,7 +359,13 @@ impl<T: Send + 'static> Future for Task<T> {
         let this = self.get_mut();
         // A cancellation of the awaiting task is passed on to the awaited one, and the await
         // goes on: its outcome (cancelled, or a value if it suppressed the request) is ours.
-        if let Some(cancel) = crate::context::take_cancel_at(&mut this.point, cx.waker()) {
+        let cell = &this.cell;
+        let mut register = |task: &Arc<dyn crate::cell::TaskCore>, waker: &std::task::Waker| {
+            cell.register_awaiter(task, waker)
+        };
+        if let Some((cancel, _)) =
+            crate::context::take_cancel_registering(cx.waker(), &mut register)
+        {
             this.cell.header.request_cancel(cancel.into_message());
         }
         let polled = this.cell.poll_output(cx);
