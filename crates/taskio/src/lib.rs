@@ -109,6 +109,7 @@ mod task;
 mod task_set;
 mod time;
 mod timeout;
+mod to_thread;
 mod tree;
 mod wait;
 
@@ -128,6 +129,7 @@ pub use task::{Task, TaskId, TaskState};
 pub use task_set::TaskSet;
 pub use time::{Sleep, sleep, sleep_until};
 pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+pub use to_thread::{CancelFlag, to_thread};
 pub use wait::{Wait, wait};
 
 /// What the macros expand to; not public API.

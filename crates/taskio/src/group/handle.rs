@@ -111,7 +111,7 @@ impl TaskGroup {
         self.spawn_at(builder, future, Location::caller())
     }
 
-    fn spawn_at<F>(
+    pub(crate) fn spawn_at<F>(
         &self,
         builder: Builder,
         future: F,
