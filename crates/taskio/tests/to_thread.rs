@@ -111,7 +111,7 @@ both! {
         until(|| task.state() == TaskState::Running).await;
         task.cancel();
         let h = task.handle();
-        let awaited = taskio::spawn(async move { task.await });
+        let awaited = taskio::spawn(task); // awaited from another task
         tokio::time::sleep(TICK * 5).await;
         assert!(!h.is_done(), "the task waits for its thread");
         release.store(true, Ordering::SeqCst);
