@@ -96,6 +96,7 @@ mod handle;
 mod header;
 mod introspect;
 mod join_set;
+mod local;
 mod output;
 mod ready_queue;
 mod registry;
@@ -121,6 +122,7 @@ pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group
 pub use handle::TaskHandle;
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
 pub use join_set::{JoinNext, JoinSet};
+pub use local::spawn_local;
 pub use output::TaskOutput;
 pub use run::{Runner, run};
 pub use shield::{Shield, shield};

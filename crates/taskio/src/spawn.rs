@@ -209,6 +209,43 @@ impl Builder {
             location,
             name: self.name.clone(),
         })?;
+        Ok(self.place(future, location, placement, OnRuntime(&handle)))
+    }
+
+    /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
+    /// the thread's tokio `LocalSet` (tokio panics outside one).
+    pub(crate) fn spawn_placed_local<F>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SpawnError {
+                location,
+                name: self.name.clone(),
+            });
+        }
+        Ok(self.place(future, location, placement, OnLocalSet))
+    }
+
+    /// Makes the task's cell and future, and hands the future to `launcher`.
+    fn place<F, L>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        launcher: L,
+    ) -> Task<<F::Output as TaskOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+        L: Launch<F>,
+    {
         let Placement {
             parent,
             member,
@@ -221,8 +258,7 @@ impl Builder {
         let core = Some(cell.clone());
         let stage = Stage::Running { future };
         match gate {
-            None => launch(
-                &handle,
+            None => launcher.launch(
                 TaskFuture {
                     core,
                     gate: Ungated,
@@ -232,10 +268,45 @@ impl Builder {
             ),
             Some(gate) => {
                 let gate = Gated(Some(Admission::Waiting(gate)));
-                launch(&handle, TaskFuture { core, gate, stage }, self.eager)
+                launcher.launch(TaskFuture { core, gate, stage }, self.eager)
             }
         }
-        Ok(Task { cell })
+        Task { cell }
+    }
+}
+
+/// Where a task's future goes: tokio's scheduler ([`OnRuntime`], `Send` futures) or the
+/// thread's `LocalSet` ([`OnLocalSet`], any future).
+trait Launch<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool);
+}
+
+/// `tokio::spawn` on a runtime's handle.
+struct OnRuntime<'a>(&'a tokio::runtime::Handle);
+
+impl<F> Launch<F> for OnRuntime<'_>
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool) {
+        launch(self.0, running, eager);
+    }
+}
+
+/// `tokio::task::spawn_local`.
+struct OnLocalSet;
+
+impl<F> Launch<F> for OnLocalSet
+where
+    F: Future + 'static,
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool) {
+        launch_local(running, eager);
     }
 }
 
@@ -267,6 +338,25 @@ where
         }
     } else {
         drop(handle.spawn(running));
+    }
+}
+
+/// [`launch`] for a future that need not be `Send`: onto the thread's `LocalSet`, where it is
+/// polled only on this thread.
+fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool)
+where
+    F: Future + 'static,
+    F::Output: TaskOutput,
+    G: StartGate,
+{
+    if eager {
+        let mut running = Box::pin(running);
+        let mut cx = Context::from_waker(Waker::noop());
+        if running.as_mut().poll_task(&mut cx, false).is_pending() {
+            drop(tokio::task::spawn_local(running));
+        }
+    } else {
+        drop(tokio::task::spawn_local(running));
     }
 }
 

@@ -121,6 +121,33 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        self.place(location, |placement| {
+            builder.spawn_placed(future, location, placement)
+        })
+    }
+
+    /// [`spawn_local`](TaskGroup::spawn_local) with options.
+    pub(crate) fn spawn_local_at<F>(
+        &self,
+        builder: Builder,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Result<Task<<F::Output as TaskOutput>::Value>, GroupSpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
+        self.place(location, |placement| {
+            builder.spawn_placed_local(future, location, placement)
+        })
+    }
+
+    /// Reserves a child's place, spawns it with `spawn` into that place, and registers it.
+    fn place<V: Send + 'static>(
+        &self,
+        location: &'static Location<'static>,
+        spawn: impl FnOnce(Placement) -> Result<Task<V>, SpawnError>,
+    ) -> Result<Task<V>, GroupSpawnError> {
         let key = self.shared.reserve().map_err(|refusal| GroupSpawnError {
             reason: match refusal {
                 Refusal::Finished => Reason::Finished,
@@ -136,7 +163,7 @@ impl TaskGroup {
             }),
             gate: self.shared.limit.as_ref().map(gate),
         };
-        match builder.spawn_placed(future, location, placement) {
+        match spawn(placement) {
             Ok(task) => {
                 let core: Arc<dyn TaskCore> = task.cell.clone();
                 self.shared.register(key, core);
