@@ -39,9 +39,7 @@ fn rc_and_refcell_live_inside_named_local_tasks_shown_in_the_tree() {
                     taskio::task()
                         .name(format!("local-{i}"))
                         .spawn_local(async move {
-                            let mut held = log.borrow_mut(); // a borrow held across an await
-                            held.push(format!("start {i}"));
-                            drop(held);
+                            log.borrow_mut().push(format!("start {i}")); // the Rc is held across the await
                             taskio::sleep(MS * (3 - i as u32)).await?;
                             log.borrow_mut().push(format!("end {i}"));
                             taskio::Ok(i)
