@@ -152,6 +152,7 @@ impl TaskGroup {
             reason: match refusal {
                 Refusal::Finished => Reason::Finished,
                 Refusal::ShuttingDown => Reason::ShuttingDown,
+                Refusal::Closed => Reason::Closed,
             },
             location,
         })?;
@@ -241,6 +242,7 @@ impl fmt::Debug for TaskGroup {
 enum Reason {
     Finished,
     ShuttingDown,
+    Closed,
     NoRuntime(SpawnError),
 }
 
@@ -301,6 +303,24 @@ impl GroupSpawnError {
     pub fn is_shutting_down(&self) -> bool {
         matches!(self.reason, Reason::ShuttingDown)
     }
+
+    /// The group was closed ([`TaskGroup::close`]): it takes no new children, and waits for the
+    /// ones it has.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     taskio::task_group(|tg| async move {
+    ///         tg.close();
+    ///         assert!(tg.spawn(async {}).unwrap_err().is_closed());
+    ///         taskio::Ok(())
+    ///     })
+    ///     .await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self.reason, Reason::Closed)
+    }
 }
 
 impl fmt::Display for GroupSpawnError {
@@ -315,6 +335,11 @@ impl fmt::Display for GroupSpawnError {
                 f,
                 "taskio: cannot spawn into a task group at {}: the group is shutting down \
                  after a failure or a cancel",
+                self.location
+            ),
+            Reason::Closed => write!(
+                f,
+                "taskio: cannot spawn into a task group at {}: the group is closed",
                 self.location
             ),
             Reason::NoRuntime(e) => e.fmt(f),
