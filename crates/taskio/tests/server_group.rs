@@ -149,9 +149,10 @@ both! {
         let c = cleaned.clone();
         let runner = taskio::task().name("runner").spawn(async move {
             let out = taskio::task_group(|tg| async move {
+                let mut children = Vec::new();
                 for _ in 0..4 {
                     let c = c.clone();
-                    tg.spawn(async move {
+                    let child = tg.spawn(async move {
                         if let Err(cancel) = taskio::sleep(HOUR).await {
                             taskio::sleep(UNIT).await?; // cleanup is awaited
                             c.fetch_add(1, Ordering::SeqCst);
@@ -159,8 +160,9 @@ both! {
                         }
                         taskio::Ok(())
                     })?;
+                    children.push(child.handle());
                 }
-                tx.send(tg.clone()).ok();
+                tx.send((tg.clone(), children)).ok();
                 taskio::sleep(HOUR).await?;
                 taskio::Ok(())
             })
@@ -171,8 +173,9 @@ both! {
             assert_eq!(taskio::current().unwrap().cancelling(), 0);
             taskio::Ok("runner went on")
         });
-        let tg = rx.await.unwrap();
-        until(|| runner.state() == TaskState::Running).await;
+        let (tg, children) = rx.await.unwrap();
+        // started, so that each runs its cleanup (a child cancelled before it starts never runs)
+        until(|| children.iter().all(|c| c.state() == TaskState::Running)).await;
         assert!(tg.cancel());
         assert!(!tg.cancel(), "idempotent");
         assert!(tg.spawn(async {}).unwrap_err().is_shutting_down());

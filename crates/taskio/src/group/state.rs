@@ -210,7 +210,9 @@ impl GroupHook for Shared {
     /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
         let mut failure = failure.filter(|e| !is_shutdown_refusal(e));
-        if let (Some(hook), Some(error)) = (&self.on_failure, failure.take()) {
+        if let Some(hook) = &self.on_failure
+            && let Some(error) = failure.take()
+        {
             // Handed over before the group's lock is taken, and before this child counts as
             // done: the group cannot return while a hook still runs.
             failure = hand_over(hook, header, error);
