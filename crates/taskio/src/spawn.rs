@@ -26,6 +26,35 @@ use crate::task::{Task, TaskId};
 ///
 /// The task runs whether or not the handle is awaited; dropping the handle detaches it.
 ///
+/// # The body returns a `Result` (or `()`)
+///
+/// Where `tokio::spawn` takes a future of any output, a taskio body returns
+/// `Result<T, E>` with `E: Into<taskio::Error>`, or `()` ([`TaskOutput`]): a bare value does not
+/// compile.
+///
+/// ```compile_fail,E0277
+/// taskio::run(async {
+///     let t = taskio::spawn(async { 5u32 }); // error: `u32: TaskOutput` is not satisfied
+///     assert_eq!(t.await.unwrap(), 5);
+/// });
+/// ```
+///
+/// The fix is one word, [`taskio::Ok`](crate::Ok()) (a `Result<T, taskio::Error>`):
+///
+/// ```
+/// taskio::run(async {
+///     let t = taskio::spawn(async { taskio::Ok(5u32) });
+///     assert_eq!(t.await.unwrap(), 5);
+/// });
+/// ```
+///
+/// This is deliberate. A body's error must be the task's failure, so that gather fails fast, a
+/// task group cancels the siblings, and a detached failure is reported; so `Result` cannot be
+/// "just another value". Accepting any `T` as well would need an `impl<T> TaskOutput for T`,
+/// which overlaps the `Result` impl (Rust has no specialization); and making the `Result` case
+/// the exception (`spawn_try`, or a wrapper) would put the ceremony on the common case, since
+/// every body that awaits a cancellation point uses `?` and returns a `Result` anyway.
+///
 /// # Panics
 ///
 /// Outside a tokio runtime, with a message that says how to fix it. [`try_spawn`] returns that
