@@ -150,6 +150,12 @@ pub const WORKLOADS: &[Workload] = &[
         unit: "ns/task",
         reference: "taskio-spawn",
     },
+    Workload {
+        id: "W11",
+        title: "JoinSet-style reaping: spawn N trivial tasks into a set, take each outcome with join_next",
+        unit: "ns/task",
+        reference: "tokio-joinset",
+    },
 ];
 
 /// The report's name of an implementation in a workload.
@@ -167,6 +173,7 @@ pub fn impl_label<'a>(workload: &str, imp: &'a str) -> &'a str {
         "taskio-as_completed" => "taskio as_completed",
         "taskio-wait" => "taskio wait(first_completed) on a TaskSet",
         "taskio-group" => "taskio task_group",
+        "taskio-joinset" => "taskio JoinSet",
         "taskio-gather-inline" => "taskio gather, children inline (not spawned)",
         "futures-unordered-taskio" => "futures FuturesUnordered over taskio tasks",
         "tokio-await" => "tokio spawn + JoinHandle",
@@ -355,6 +362,14 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         "W10",
         &["asyncio-eager", "asyncio-create_task"],
         python,
+        q(&[100_000], &[10_000]),
+    );
+
+    let w11 = ["taskio-joinset", "tokio-joinset"];
+    add(
+        "W11",
+        &w11,
+        &[Ct, Mt2, CtTask, Mt2Task],
         q(&[100_000], &[10_000]),
     );
 

@@ -179,6 +179,15 @@ pub fn all() -> Vec<Target> {
         "failure→return ≤1.5× JoinSet abort_all+drain",
     );
     ratio(
+        "W11",
+        "taskio-joinset",
+        "tokio-joinset",
+        &rust,
+        Metric::Ns,
+        1.2,
+        "≤1.2× tokio JoinSet",
+    );
+    ratio(
         "W7",
         "taskio-gather",
         "join_all",

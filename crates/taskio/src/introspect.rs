@@ -210,6 +210,40 @@ impl CurrentTask {
         self.core.header().request_cancel(None)
     }
 
+    /// [`cancel`](CurrentTask::cancel) with a message that the task's next cancellation point
+    /// gives in [`Cancelled::message`](crate::Cancelled::message).
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     taskio::current().unwrap().cancel_with("enough");
+    ///     let c = taskio::checkpoint().await.unwrap_err();
+    ///     assert_eq!(c.message(), Some("enough"));
+    /// });
+    /// ```
+    pub fn cancel_with(&self, message: impl Into<Arc<str>>) -> bool {
+        self.core.header().request_cancel(Some(message.into()))
+    }
+
+    /// A [`TaskHandle`](crate::TaskHandle) to this task, to hand to code that may have to stop
+    /// it later (from another task or thread).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// taskio::run(async {
+    ///     let me = taskio::current().unwrap().handle();
+    ///     std::thread::spawn(move || {
+    ///         std::thread::sleep(Duration::from_millis(10));
+    ///         me.cancel_with("from a thread");
+    ///     });
+    ///     let c = taskio::sleep(Duration::from_secs(60)).await.unwrap_err();
+    ///     assert_eq!(c.message(), Some("from a thread"));
+    /// });
+    /// ```
+    pub fn handle(&self) -> crate::TaskHandle {
+        crate::TaskHandle::new(self.core.clone())
+    }
+
     /// A snapshot of the task.
     ///
     /// ```

@@ -60,20 +60,26 @@
 //! | `asyncio.create_task(coro, name=...)` | [`spawn`], [`task()`]`.name(..).spawn(..)` |
 //! | `eager_task_factory` | [`Builder::eager`] |
 //! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
+//! | any holder of a task calls `task.cancel(msg)` | [`Task::handle`] → [`TaskHandle`], [`CurrentTask::handle`], [`CurrentTask::cancel_with`] |
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
+//! | a coroutine that returns a plain value | `spawn(async { taskio::Ok(v) })`: see [`spawn`] on [`TaskOutput`] |
 //! | `asyncio.gather(*aws)` | [`gather()`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
 //! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
 //! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
+//! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
 //! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
+//! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
 //! | 3.14 `python -m asyncio pstree`, `print_call_graph()` | [`tree()`] → [`TaskTree`] |
 //! | `async with asyncio.TaskGroup() as tg`, `tg.create_task(coro)` | [`task_group`], [`TaskGroup::spawn`] |
 //! | `ExceptionGroup` from a `TaskGroup` | [`Error::group_errors`] |
 //! | (Kotlin `supervisorScope`, Go errgroup `SetLimit`) | [`group()`]`.supervisor().limit(n).run(..)` |
+//! | 3.14 `TaskGroup.cancel()`, (tokio-util `TaskTracker` close) | [`TaskGroup::cancel`], [`TaskGroup::close`], [`GroupBuilder::on_failure`] |
+//! | (single-threaded asyncio code with shared objects) | [`Runner::run_local`], [`spawn_local()`], [`TaskGroup::spawn_local`] |
 //! | `CancelledError` | [`Cancelled`] |
 
 #![warn(missing_docs)]
@@ -92,8 +98,11 @@ mod gather;
 mod gather_macro;
 mod gather_small;
 mod group;
+mod handle;
 mod header;
 mod introspect;
+mod join_set;
+mod local;
 #[cfg(feature = "macros")]
 mod main_macro;
 mod output;
@@ -111,6 +120,7 @@ mod task;
 mod task_set;
 mod time;
 mod timeout;
+mod to_thread;
 mod tree;
 mod wait;
 
@@ -119,7 +129,10 @@ pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
 pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group, task_group};
+pub use handle::TaskHandle;
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
+pub use join_set::{JoinNext, JoinSet};
+pub use local::spawn_local;
 pub use output::TaskOutput;
 pub use run::{Runner, run};
 pub use shield::{Shield, shield};
@@ -128,6 +141,7 @@ pub use task::{Task, TaskId, TaskState};
 pub use task_set::TaskSet;
 pub use time::{Sleep, sleep, sleep_until};
 pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+pub use to_thread::{CancelFlag, to_thread};
 pub use wait::{Wait, wait};
 
 /// What the macros expand to; not public API.

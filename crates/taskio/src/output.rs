@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 
 /// The return type of a task body: `Result<T, E>` with `E: Into<taskio::Error>`, or `()` for a
-/// body that cannot fail. The task's value type is [`TaskOutput::Value`].
+/// body that cannot fail. The task's value type is [`TaskOutput::Value`]. A body that returns a
+/// bare value wraps it in [`taskio::Ok`](crate::Ok()); [`spawn`](crate::spawn()) says why no
+/// blanket impl for every `T` exists.
 ///
 /// ```
 /// taskio::run(async {

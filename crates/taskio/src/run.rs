@@ -227,6 +227,85 @@ impl Runner {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        let (runtime, run_main) = self.build_runtime()?;
+        let _this_thread = RunThread::enter(&run_main);
+        let grace = self.shutdown_grace;
+        // `main`'s spawn site is the caller's `run(..)` line, as `tree()` and reports show it.
+        let location = std::panic::Location::caller();
+        let out = runtime.block_on(async move {
+            let main = crate::task()
+                .name("main")
+                .spawn_placed(main, location, root_placement())
+                .expect("taskio: run's own runtime is current inside block_on");
+            let main_id = main.id();
+            let _ = run_main.set(main_id);
+            let out = main.await;
+            shutdown(main_id, grace).await;
+            out
+        });
+        // Tasks that were aborted after the grace period are dropped with the runtime.
+        drop(runtime);
+        out
+    }
+
+    /// Runs a `main` that need not be `Send` (it may hold `Rc`s and `RefCell`s across awaits),
+    /// as [`run`](Runner::run) does, on a tokio `LocalSet` on this thread, where
+    /// [`spawn_local`](crate::spawn_local()) spawns more such tasks. `main` and every local task
+    /// run on this thread; with [`multi_thread`](Runner::multi_thread), tasks from
+    /// [`spawn`](crate::spawn()) still run on the workers. Names, cancellation, groups, `tree()`
+    /// and the shutdown at exit are those of any taskio task. Only the outcome must be `Send`.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a tokio runtime (as tokio's `block_on` does).
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let out = taskio::Runner::new().run_local(async {
+    ///     let state = Rc::new(RefCell::new(String::new()));
+    ///     let s = state.clone();
+    ///     let writer = taskio::task().name("writer").spawn_local(async move {
+    ///         s.borrow_mut().push_str("written by a local task");
+    ///     });
+    ///     writer.await?;
+    ///     let text = state.borrow().clone();
+    ///     taskio::Ok(text)
+    /// });
+    /// assert_eq!(out.unwrap(), "written by a local task");
+    /// ```
+    #[track_caller]
+    pub fn run_local<F>(self, main: F) -> Result<<F::Output as TaskOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
+        let (runtime, run_main) = self.build_runtime()?;
+        let _this_thread = RunThread::enter(&run_main);
+        let grace = self.shutdown_grace;
+        let location = std::panic::Location::caller();
+        let local = tokio::task::LocalSet::new();
+        let out = local.block_on(&runtime, async move {
+            let main = crate::task()
+                .name("main")
+                .spawn_placed_local(main, location, root_placement())
+                .expect("taskio: run_local's own runtime is current inside block_on");
+            let main_id = main.id();
+            let _ = run_main.set(main_id);
+            let out = main.await;
+            shutdown(main_id, grace).await;
+            out
+        });
+        // Local tasks still there (aborted after the grace period) are dropped with the set.
+        drop(local);
+        drop(runtime);
+        out
+    }
+
+    /// The runtime, and the cell where `main`'s id goes once it is spawned (the threads of the
+    /// runtime read it: a task spawned there outside any task belongs to the run).
+    fn build_runtime(&self) -> Result<(tokio::runtime::Runtime, Arc<OnceLock<TaskId>>)> {
         let mut builder = if self.multi_thread {
             tokio::runtime::Builder::new_multi_thread()
         } else {
@@ -256,29 +335,16 @@ impl Runner {
             .enable_all()
             .build()
             .expect("taskio: could not build the tokio runtime");
-        let _this_thread = RunThread::enter(&run_main);
-        let grace = self.shutdown_grace;
-        // `main`'s spawn site is the caller's `run(..)` line, as `tree()` and reports show it.
-        let location = std::panic::Location::caller();
-        let out = runtime.block_on(async move {
-            let placement = crate::spawn::Placement {
-                parent: None,
-                member: None,
-                gate: None,
-            };
-            let main = crate::task()
-                .name("main")
-                .spawn_placed(main, location, placement)
-                .expect("taskio: run's own runtime is current inside block_on");
-            let main_id = main.id();
-            let _ = run_main.set(main_id);
-            let out = main.await;
-            shutdown(main_id, grace).await;
-            out
-        });
-        // Tasks that were aborted after the grace period are dropped with the runtime.
-        drop(runtime);
-        out
+        Ok((runtime, run_main))
+    }
+}
+
+/// `main`'s place: no parent, no group, no gate.
+fn root_placement() -> crate::spawn::Placement {
+    crate::spawn::Placement {
+        parent: None,
+        member: None,
+        gate: None,
     }
 }
 

@@ -27,6 +27,35 @@ use crate::task::{Task, TaskId};
 ///
 /// The task runs whether or not the handle is awaited; dropping the handle detaches it.
 ///
+/// # The body returns a `Result` (or `()`)
+///
+/// Where `tokio::spawn` takes a future of any output, a taskio body returns
+/// `Result<T, E>` with `E: Into<taskio::Error>`, or `()` ([`TaskOutput`]): a bare value does not
+/// compile.
+///
+/// ```compile_fail,E0277
+/// taskio::run(async {
+///     let t = taskio::spawn(async { 5u32 }); // error: `u32: TaskOutput` is not satisfied
+///     assert_eq!(t.await.unwrap(), 5);
+/// });
+/// ```
+///
+/// The fix is one word, [`taskio::Ok`](crate::Ok()) (a `Result<T, taskio::Error>`):
+///
+/// ```
+/// taskio::run(async {
+///     let t = taskio::spawn(async { taskio::Ok(5u32) });
+///     assert_eq!(t.await.unwrap(), 5);
+/// });
+/// ```
+///
+/// This is deliberate. A body's error must be the task's failure, so that gather fails fast, a
+/// task group cancels the siblings, and a detached failure is reported; so `Result` cannot be
+/// "just another value". Accepting any `T` as well would need an `impl<T> TaskOutput for T`,
+/// which overlaps the `Result` impl (Rust has no specialization); and making the `Result` case
+/// the exception (`spawn_try`, or a wrapper) would put the ceremony on the common case, since
+/// every body that awaits a cancellation point uses `?` and returns a `Result` anyway.
+///
 /// # Panics
 ///
 /// Outside a tokio runtime, with a message that says how to fix it. [`try_spawn`] returns that
@@ -214,6 +243,43 @@ impl Builder {
             location,
             name: self.name.clone(),
         })?;
+        Ok(self.place(future, location, placement, OnRuntime(&handle)))
+    }
+
+    /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
+    /// the thread's tokio `LocalSet` (tokio panics outside one).
+    pub(crate) fn spawn_placed_local<F>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SpawnError {
+                location,
+                name: self.name.clone(),
+            });
+        }
+        Ok(self.place(future, location, placement, OnLocalSet))
+    }
+
+    /// Makes the task's cell and future, and hands the future to `launcher`.
+    fn place<F, L>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        launcher: L,
+    ) -> Task<<F::Output as TaskOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+        L: Launch<Spanned<F>>,
+    {
         let Placement {
             parent,
             member,
@@ -229,8 +295,7 @@ impl Builder {
         let stage = Stage::Running { future };
         let header = cell.header();
         match gate {
-            None => launch(
-                &handle,
+            None => launcher.launch(
                 TaskFuture {
                     core,
                     gate: Ungated,
@@ -241,15 +306,45 @@ impl Builder {
             ),
             Some(gate) => {
                 let gate = Gated(Some(Admission::Waiting(gate)));
-                launch(
-                    &handle,
-                    TaskFuture { core, gate, stage },
-                    self.eager,
-                    header,
-                )
+                launcher.launch(TaskFuture { core, gate, stage }, self.eager, header)
             }
         }
-        Ok(Task { cell })
+        Task { cell }
+    }
+}
+
+/// Where a task's future goes: tokio's scheduler ([`OnRuntime`], `Send` futures) or the
+/// thread's `LocalSet` ([`OnLocalSet`], any future).
+trait Launch<F: Future>
+where
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, header: &Header);
+}
+
+/// `tokio::spawn` on a runtime's handle.
+struct OnRuntime<'a>(&'a tokio::runtime::Handle);
+
+impl<F> Launch<F> for OnRuntime<'_>
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, header: &Header) {
+        launch(self.0, running, eager, header);
+    }
+}
+
+/// `tokio::task::spawn_local`.
+struct OnLocalSet;
+
+impl<F> Launch<F> for OnLocalSet
+where
+    F: Future + 'static,
+    F::Output: TaskOutput,
+{
+    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, _: &Header) {
+        launch_local(running, eager);
     }
 }
 
@@ -345,6 +440,26 @@ impl EagerLevel {
 impl Drop for EagerLevel {
     fn drop(&mut self) {
         let _ = EAGER_DEPTH.try_with(|depth| depth.set(depth.get() - 1));
+    }
+}
+
+/// [`launch`] for a future that need not be `Send`: onto the thread's `LocalSet`, where it is
+/// polled only on this thread.
+fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool)
+where
+    F: Future + 'static,
+    F::Output: TaskOutput,
+    G: StartGate,
+{
+    // Too deep a nest of eager first polls would overflow the stack: that one is scheduled.
+    if eager && let Some(_level) = EagerLevel::enter() {
+        let mut running = Box::pin(running);
+        let mut cx = Context::from_waker(Waker::noop());
+        if running.as_mut().poll_task(&mut cx, false).is_pending() {
+            drop(tokio::task::spawn_local(running));
+        }
+    } else {
+        drop(tokio::task::spawn_local(running));
     }
 }
 

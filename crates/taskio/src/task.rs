@@ -326,6 +326,27 @@ impl<T: Send + 'static> Task<T> {
         self.cell.take_output()
     }
 
+    /// A cloneable, `Send + Sync` [`TaskHandle`](crate::TaskHandle) that can cancel or abort this
+    /// task and read its state, for whoever else needs to stop it while this `Task` (the outcome)
+    /// is moved elsewhere: into [`gather`](crate::gather()), a [`JoinSet`](crate::JoinSet), an
+    /// `.await`.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     let t = taskio::spawn(taskio::sleep(std::time::Duration::from_secs(60)));
+    ///     let h = t.handle();
+    ///     let awaiter = taskio::spawn(async move { t.await }); // the Task moved away
+    ///     taskio::checkpoint().await?;
+    ///     h.cancel();
+    ///     assert!(awaiter.await.unwrap_err().is_cancelled());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn handle(&self) -> crate::TaskHandle {
+        crate::TaskHandle::new(self.cell.clone())
+    }
+
     /// A snapshot of the task: id, name, state, parent, spawn site, age.
     ///
     /// ```

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 pub mod w10_eager;
+pub mod w11_join_set;
 pub mod w1_spawn;
 pub mod w2_memory;
 pub mod w3_sleep;
@@ -74,6 +75,7 @@ pub fn case(workload: &str, imp: &str, n: usize) -> Option<CaseFuture> {
         "W9-yield" => w9_cancellable::run_yield(imp, n),
         "W9-poll" => w9_cancellable::run_poll(imp, n),
         "W10" => w10_eager::run(imp, n),
+        "W11" => w11_join_set::run(imp, n),
         _ => None,
     }
 }

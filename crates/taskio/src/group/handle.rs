@@ -111,7 +111,7 @@ impl TaskGroup {
         self.spawn_at(builder, future, Location::caller())
     }
 
-    fn spawn_at<F>(
+    pub(crate) fn spawn_at<F>(
         &self,
         builder: Builder,
         future: F,
@@ -121,10 +121,38 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        self.place(location, |placement| {
+            builder.spawn_placed(future, location, placement)
+        })
+    }
+
+    /// [`spawn_local`](TaskGroup::spawn_local) with options.
+    pub(crate) fn spawn_local_at<F>(
+        &self,
+        builder: Builder,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Result<Task<<F::Output as TaskOutput>::Value>, GroupSpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
+        self.place(location, |placement| {
+            builder.spawn_placed_local(future, location, placement)
+        })
+    }
+
+    /// Reserves a child's place, spawns it with `spawn` into that place, and registers it.
+    fn place<V: Send + 'static>(
+        &self,
+        location: &'static Location<'static>,
+        spawn: impl FnOnce(Placement) -> Result<Task<V>, SpawnError>,
+    ) -> Result<Task<V>, GroupSpawnError> {
         let key = self.shared.reserve().map_err(|refusal| GroupSpawnError {
             reason: match refusal {
                 Refusal::Finished => Reason::Finished,
                 Refusal::ShuttingDown => Reason::ShuttingDown,
+                Refusal::Closed => Reason::Closed,
             },
             location,
         })?;
@@ -136,7 +164,7 @@ impl TaskGroup {
             }),
             gate: self.shared.limit.as_ref().map(gate),
         };
-        match builder.spawn_placed(future, location, placement) {
+        match spawn(placement) {
             Ok(task) => {
                 let core: Arc<dyn TaskCore> = task.cell.clone();
                 self.shared.register(key, core);
@@ -214,6 +242,7 @@ impl fmt::Debug for TaskGroup {
 enum Reason {
     Finished,
     ShuttingDown,
+    Closed,
     NoRuntime(SpawnError),
 }
 
@@ -274,6 +303,24 @@ impl GroupSpawnError {
     pub fn is_shutting_down(&self) -> bool {
         matches!(self.reason, Reason::ShuttingDown)
     }
+
+    /// The group was closed ([`TaskGroup::close`]): it takes no new children, and waits for the
+    /// ones it has.
+    ///
+    /// ```
+    /// taskio::run(async {
+    ///     taskio::task_group(|tg| async move {
+    ///         tg.close();
+    ///         assert!(tg.spawn(async {}).unwrap_err().is_closed());
+    ///         taskio::Ok(())
+    ///     })
+    ///     .await
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self.reason, Reason::Closed)
+    }
 }
 
 impl fmt::Display for GroupSpawnError {
@@ -288,6 +335,11 @@ impl fmt::Display for GroupSpawnError {
                 f,
                 "taskio: cannot spawn into a task group at {}: the group is shutting down \
                  after a failure or a cancel",
+                self.location
+            ),
+            Reason::Closed => write!(
+                f,
+                "taskio: cannot spawn into a task group at {}: the group is closed",
                 self.location
             ),
             Reason::NoRuntime(e) => e.fmt(f),

@@ -30,6 +30,7 @@
 //! The semantics are documented on [`task_group`].
 
 mod handle;
+mod server;
 pub(crate) mod state; // pub(crate): the loom models drive it (`__loom::Group`)
 
 pub use handle::{GroupSpawnError, TaskGroup};
@@ -140,11 +141,13 @@ pub fn group() -> GroupBuilder {
 /// });
 /// assert_eq!(n.unwrap(), 5);
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Default)]
 #[must_use = "a GroupBuilder does nothing until .run() is called"]
 pub struct GroupBuilder {
     supervisor: bool,
     limit: Option<usize>,
+    /// Where a supervisor group hands each child failure, instead of keeping it (`server.rs`).
+    on_failure: Option<state::FailureHook>,
 }
 
 impl GroupBuilder {
@@ -328,11 +331,10 @@ where
         );
         if this.shared.is_none() {
             let parent = crate::context::with_current(|t| (t.header().id, t.header().root));
-            let shared = Arc::new(Shared::new(
-                parent,
-                this.config.supervisor,
-                this.config.limit,
-            ));
+            let shared = Arc::new(
+                Shared::new(parent, this.config.supervisor, this.config.limit)
+                    .with_on_failure(this.config.on_failure.clone()),
+            );
             *this.shared = Some(shared.clone());
             if let BodyProj::Start { f } = this.body.as_mut().project() {
                 let f = f.take().expect("taskio: the group's body starts once");

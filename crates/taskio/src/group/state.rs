@@ -23,11 +23,17 @@ use crate::header::Header;
 use crate::sync::{Mutex, lock};
 use crate::task::TaskId;
 
+/// What a supervisor group hands each child failure to, as it happens, instead of keeping it.
+pub(crate) type FailureHook = Arc<dyn Fn(Error) + Send + Sync>;
+
 /// Where the group is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
     /// Children may be spawned.
     Open,
+    /// [`TaskGroup::close`](super::TaskGroup::close): no more spawns; the children and the body
+    /// run on, and the group returns when they are done.
+    Closed,
     /// A failure or a cancel: no more spawns; the children are (being) cancelled.
     Aborting,
     /// The group's future returned: every child is done.
@@ -43,6 +49,8 @@ pub(crate) enum Refusal {
     Finished,
     /// The group is shutting down after a failure or a cancel.
     ShuttingDown,
+    /// The group was closed: it takes no new children.
+    Closed,
 }
 
 /// One child, from its registration until it is done.
@@ -101,6 +109,8 @@ pub(crate) struct Shared {
     pub(crate) supervisor: bool,
     /// At most this many children run at once (Go errgroup's `SetLimit`).
     pub(crate) limit: Option<Arc<tokio::sync::Semaphore>>,
+    /// Child failures go here as they happen, not into `errors` (a supervisor for servers).
+    on_failure: Option<FailureHook>,
 }
 
 impl Shared {
@@ -122,7 +132,18 @@ impl Shared {
             parent,
             supervisor,
             limit: limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
+            on_failure: None,
         }
+    }
+
+    /// Hands each child failure to `hook` as it happens instead of keeping it (the group is then
+    /// a supervisor: a failure cancels nobody).
+    pub(crate) fn with_on_failure(mut self, hook: Option<FailureHook>) -> Self {
+        if hook.is_some() {
+            self.supervisor = true;
+        }
+        self.on_failure = hook;
+        self
     }
 
     /// Makes room for a child about to be spawned, or refuses it.
@@ -130,6 +151,7 @@ impl Shared {
         let mut st = lock(&self.state);
         match st.phase {
             Phase::Open => {}
+            Phase::Closed => return Err(Refusal::Closed),
             Phase::Aborting => return Err(Refusal::ShuttingDown),
             Phase::Finished | Phase::Dropped => return Err(Refusal::Finished),
         }
@@ -187,7 +209,14 @@ impl GroupHook for Shared {
     /// this child gives back its place in a limited group, so that no waiting child starts
     /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
-        let failure = failure.filter(|e| !is_shutdown_refusal(e));
+        let mut failure = failure.filter(|e| !is_shutdown_refusal(e));
+        if let Some(hook) = &self.on_failure
+            && let Some(error) = failure.take()
+        {
+            // Handed over before the group's lock is taken, and before this child counts as
+            // done: the group cannot return while a hook still runs.
+            failure = hand_over(hook, header, error);
+        }
         let mut orphaned_failure = None;
         let mut siblings = Vec::new();
         let (removed, waker) = {
@@ -207,7 +236,7 @@ impl GroupHook for Shared {
                     Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
                     _ => {
                         st.errors.push(error);
-                        if !self.supervisor && st.phase == Phase::Open {
+                        if !self.supervisor && matches!(st.phase, Phase::Open | Phase::Closed) {
                             st.phase = Phase::Aborting;
                             siblings = st.take_cancel_list(None);
                             wake = true;
@@ -235,7 +264,7 @@ impl Shared {
     /// Stops new spawns (a cancel from outside, or the body's own failure or cancellation).
     pub(crate) fn close(&self) {
         let mut st = lock(&self.state);
-        if st.phase == Phase::Open {
+        if matches!(st.phase, Phase::Open | Phase::Closed) {
             st.phase = Phase::Aborting;
         }
     }
@@ -244,9 +273,42 @@ impl Shared {
     pub(crate) fn body_failed(&self, error: Error) {
         let mut st = lock(&self.state);
         st.errors.push(error);
-        if st.phase == Phase::Open {
+        if matches!(st.phase, Phase::Open | Phase::Closed) {
             st.phase = Phase::Aborting;
         }
+    }
+
+    /// [`TaskGroup::close`](super::TaskGroup::close): refuses new children from now on, and
+    /// cancels nobody. Returns whether the group was open.
+    pub(crate) fn close_to_spawns(&self) -> bool {
+        let mut st = lock(&self.state);
+        let open = st.phase == Phase::Open;
+        if open {
+            st.phase = Phase::Closed;
+        }
+        open
+    }
+
+    /// [`TaskGroup::cancel`](super::TaskGroup::cancel), from anywhere: the group shuts down as
+    /// on a cancel of the task that runs it (every child cancelled now, the body at the group's
+    /// next poll, which this wakes), except that the running task is not cancelled. Returns
+    /// `false` if the group was already shutting down or over.
+    pub(crate) fn cancel_from_handle(&self) -> bool {
+        let (cores, waker) = {
+            let mut st = lock(&self.state);
+            if !matches!(st.phase, Phase::Open | Phase::Closed) {
+                return false;
+            }
+            st.phase = Phase::Aborting;
+            (st.take_cancel_list(None), st.waker.clone())
+        };
+        for core in cores {
+            core.header().request_cancel(None);
+        }
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
     }
 
     /// Whether the group is aborting (or over); if so, its children are cancelled, once (if the
@@ -254,7 +316,7 @@ impl Shared {
     pub(crate) fn cancel_children_if_aborting(&self, message: Option<Arc<str>>) -> bool {
         let cores = {
             let mut st = lock(&self.state);
-            if st.phase == Phase::Open {
+            if matches!(st.phase, Phase::Open | Phase::Closed) {
                 return false;
             }
             st.take_cancel_list(message.clone())
@@ -319,5 +381,22 @@ impl Shared {
     /// Where the group is in its life.
     pub(crate) fn phase(&self) -> Phase {
         lock(&self.state).phase
+    }
+}
+
+/// Gives `error` to the program's failure hook. A hook that panics loses nothing: the failure is
+/// given back, to be kept and returned by the group as if there were no hook.
+fn hand_over(hook: &FailureHook, header: &Header, error: Error) -> Option<Error> {
+    let kept = error.clone();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(error))) {
+        Ok(()) => None,
+        Err(payload) => {
+            tracing::error!(
+                task.name = %header.name(),
+                "a task group's on_failure hook panicked ({}); the failure is kept for the group's outcome",
+                crate::spawn::panic_message(&*payload)
+            );
+            Some(kept)
+        }
     }
 }
