@@ -31,6 +31,10 @@ pub(crate) struct Frame {
     pub(crate) message: Option<Arc<str>>,
 }
 
+/// What a cancellation point does to be woken by its task's requests: registers the waker it
+/// was polled with (called only when that is not the task's own).
+pub(crate) type Register<'a> = dyn FnMut(&Arc<dyn TaskCore>, &Waker) + 'a;
+
 /// No request was taken (see [`Current::took`]).
 const NONE_TAKEN: u32 = u32::MAX;
 
@@ -174,7 +178,7 @@ pub(crate) fn take_cancel_from(
 #[inline]
 pub(crate) fn take_cancel_registering(
     waker: &Waker,
-    register: &mut dyn FnMut(&Arc<dyn TaskCore>, &Waker),
+    register: &mut Register<'_>,
 ) -> Option<(Cancelled, bool)> {
     CURRENT
         .try_with(|c| c.take(Some((register, waker))))
@@ -221,10 +225,7 @@ pub(crate) fn wake_foreign_points() {
 
 impl Current {
     #[inline]
-    fn take(
-        &self,
-        point: Option<(&mut dyn FnMut(&Arc<dyn TaskCore>, &Waker), &Waker)>,
-    ) -> Option<(Cancelled, bool)> {
+    fn take(&self, point: Option<(&mut Register<'_>, &Waker)>) -> Option<(Cancelled, bool)> {
         if let Some(task) = self.task.borrow().as_ref() {
             if let Some((register, waker)) = point
                 && WakerId::of(waker) != self.covered.get()

@@ -4,7 +4,8 @@
 //! complete, and group tasks so none outlives its scope. Cancellation is cooperative: a cancelled
 //! task sees `Err(Cancelled)` at its next cancellation point, and can still `.await` its cleanup.
 //!
-//! A taskio task *is* a tokio task, so every tokio-based library works inside it unchanged.
+//! A taskio task *is* a tokio task, so every tokio-based library works inside it, and a cancel
+//! reaches code that waits in their futures ([Where a cancel arrives](#where-a-cancel-arrives)).
 //!
 //! ```
 //! use std::time::Duration;
@@ -51,6 +52,109 @@
 //! })
 //! .unwrap();
 //! ```
+//!
+//!
+//! ## Where a cancel arrives
+//!
+//! A cancel request (`task.cancel()`, a [`timeout`]'s deadline, a failing sibling in [`gather()`]
+//! or a [`task_group`], [`run`]'s shutdown) always arrives, in one of two ways:
+//!
+//! 1. **At a cancellation point, as `Err(Cancelled)`.** Every taskio future is one ([`sleep`],
+//!    awaiting a [`Task`], [`gather()`], [`wait`], [`as_completed`], a group, [`checkpoint`]), and
+//!    so is any future wrapped with [`.cancellable()`](CancellableExt::cancellable). The code
+//!    gets the value, may `.await` its async cleanup (a flush, a rollback, a goodbye message),
+//!    and decides: `?` ends the task cancelled. A point is reached whatever waker it was polled
+//!    with, also inside `FuturesUnordered`, `buffer_unordered` or `select_all`.
+//! 2. **By dropping the wait, where no point takes it.** When the code waits in a future that
+//!    is not a cancellation point (tokio I/O, timers, channels, any library's future), the
+//!    innermost taskio frame around that wait (the task's body, a timeout's work, a gather
+//!    input, a group's body) drops the future it polls, as tokio's `abort` and `select!` do, and
+//!    carries on as if the request had been delivered there: the code around it gets
+//!    `Err(Cancelled)` (a timeout whose own deadline fired gives `TimedOut`), and a dropped body
+//!    ends its task cancelled. It happens at the first poll after the request that returns
+//!    `Pending` with the request untaken, so it is exact on the paused clock; a `debug` event
+//!    names the task and says that no async cleanup ran there.
+//!
+//! Code that is already handling a delivered cancel is never dropped by a later request: a
+//! cleanup that was started runs to its end, and only [`Task::abort`] cuts it short. CPU-bound
+//! code that never suspends is not interrupted at all: put a [`checkpoint`] in the loop.
+//!
+//! ```
+//! use std::time::Duration;
+//! use taskio::CancellableExt;
+//!
+//! fn main() -> taskio::Result<()> {
+//!     taskio::run(async {
+//!         // A TCP accept loop: `accept()` is tokio I/O, so the cancel drops it.
+//!         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!         let server = taskio::task().name("server").spawn(async move {
+//!             loop {
+//!                 let (_socket, _peer) = listener.accept().await.unwrap();
+//!             }
+//!             #[allow(unreachable_code)]
+//!             taskio::Ok(())
+//!         });
+//!
+//!         // A channel consumer that wants its cleanup: `.cancellable()` makes the wait a point.
+//!         let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(8);
+//!         let consumer = taskio::spawn(async move {
+//!             let mut seen = 0;
+//!             loop {
+//!                 match rx.recv().cancellable().await {
+//!                     Ok(Some(_)) => seen += 1,
+//!                     Ok(None) => return taskio::Ok(seen),
+//!                     Err(cancelled) => {
+//!                         taskio::sleep(Duration::from_millis(1)).await?; // async cleanup
+//!                         return Err(cancelled.into());
+//!                     }
+//!                 }
+//!             }
+//!         });
+//!
+//!         // tokio::select! over tokio futures: the whole select is dropped.
+//!         let selecting = taskio::spawn(async move {
+//!             tokio::select! {
+//!                 _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+//!                 _ = std::future::pending::<()>() => {}
+//!             }
+//!             taskio::Ok(())
+//!         });
+//!
+//!         // FuturesUnordered of taskio sleeps: the cancel wakes them, one returns Err.
+//!         let unordered = taskio::spawn(async {
+//!             use futures_util::StreamExt;
+//!             let mut all: futures_util::stream::FuturesUnordered<_> =
+//!                 (0..3).map(|_| taskio::sleep(Duration::from_secs(3600))).collect();
+//!             while let Some(r) = all.next().await {
+//!                 r?;
+//!             }
+//!             taskio::Ok(())
+//!         });
+//!
+//!         tx.send(1).await.unwrap();
+//!         taskio::sleep(Duration::from_millis(10)).await?;
+//!         for t in [&server.handle(), &selecting.handle(), &unordered.handle()] {
+//!             t.cancel();
+//!         }
+//!         consumer.cancel();
+//!         assert!(server.await.unwrap_err().is_cancelled());
+//!         assert!(selecting.await.unwrap_err().is_cancelled());
+//!         assert!(unordered.await.unwrap_err().is_cancelled());
+//!         assert!(consumer.await.unwrap_err().is_cancelled());
+//!         taskio::Ok(())
+//!     })
+//! }
+//! ```
+//!
+//! What this means around taskio:
+//!
+//! - **`tokio::select!`** drops the branches that lose, from outside: a taskio future in a losing
+//!   branch is gone without an `Err(Cancelled)`; put the cleanup where the winner is handled.
+//! - **`#[tokio::main]`, axum and hyper handlers, plain `tokio::spawn`**: their futures are not
+//!   taskio tasks ([`current()`] is `None` there) and are dropped from outside when tokio or the
+//!   server decides. taskio's combinators still work inside them: a [`timeout`] or a
+//!   [`gather()`] cancels its own inner work (by its scope, or by dropping a wait). Use
+//!   [`#[taskio::main]`](macro@crate::main) or [`run`] to make `main` a taskio task.
 //!
 //! ## The map from asyncio
 //!

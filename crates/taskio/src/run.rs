@@ -167,8 +167,11 @@ impl Runner {
     }
 
     /// After main returns, how long leftover tasks get for their cleanup once cancelled; those
-    /// still running then are aborted. Without it, `run` waits as long as cleanup takes (as
-    /// asyncio does); so does a grace too long to add to the clock (`Duration::MAX`).
+    /// still running then are aborted. Without it, `run` waits as long as their cleanup takes
+    /// (asyncio's `run` waits for cancelled tasks too); so does a grace too long to add to the
+    /// clock (`Duration::MAX`). A leftover that waits in a future that is not a cancellation
+    /// point (a tokio accept, a channel) has that future dropped at once, so only a cleanup that
+    /// is awaited after an `Err(Cancelled)` ever takes time here.
     ///
     /// ```
     /// use std::time::Duration;
