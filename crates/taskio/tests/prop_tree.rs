@@ -2,7 +2,10 @@
 //! panics, timeouts, cancels from the parent at random times, fail-fast gathers (a sibling's
 //! failure cancels the others), settled gathers and task groups (a child's failure cancels the
 //! others and the group's body; the group error carries every failure), and a cancel of the
-//! whole tree from outside.
+//! whole tree from outside. A node's own wait is a taskio sleep (a cancellation point), a tokio
+//! sleep (not one: a cancel or a deadline is delivered by dropping it), or a taskio sleep inside
+//! a `FuturesUnordered` (polled with the combinator's own wakers): "a cancel always arrives", so
+//! the oracle is the same for all three.
 //! Each case runs on a current-thread runtime with a paused clock, so every time is exact.
 //!
 //! An oracle computes, from the tree alone, when each task ends and how (value, failure, panic,
@@ -54,10 +57,22 @@ enum Mode {
     Group,
 }
 
+/// What a node's own wait (after its children) waits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WaitIn {
+    /// `taskio::sleep`: a cancellation point.
+    Taskio,
+    /// `tokio::time::sleep`: not a cancellation point; a request is delivered by dropping it.
+    Tokio,
+    /// `taskio::sleep` inside a `FuturesUnordered`, which polls it with a waker of its own.
+    Unordered,
+}
+
 #[derive(Clone, Debug)]
 struct Node {
     /// Sleep after the children's gather (ms).
     dur: u64,
+    wait: WaitIn,
     end: End,
     mode: Mode,
     /// The parent sleeps `at` ms after spawning, then cancels child `i % children`.
@@ -78,9 +93,11 @@ fn leaf() -> impl Strategy<Value = Node> {
         0u64..5,
         prop_oneof![6 => Just(End::Ok), 2 => Just(End::Fail), 1 => Just(End::Panic)],
         proptest::option::weighted(0.15, 1u64..8),
+        prop_oneof![2 => Just(WaitIn::Taskio), 1 => Just(WaitIn::Tokio), 1 => Just(WaitIn::Unordered)],
     )
-        .prop_map(|(d, end, timeout)| Node {
+        .prop_map(|(d, end, timeout, wait)| Node {
             dur: d * 10,
+            wait,
             end,
             mode: Mode::Gather,
             cancel: None,
@@ -572,8 +589,28 @@ async fn group_body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Re
     let mut kids = std::mem::take(&mut *handles.lock().unwrap());
     settle(&mut kids, &ids, &rec);
     result?;
-    taskio::sleep(Duration::from_millis(node.dur)).await?;
+    wait_in(node.wait, node.dur).await?;
     own_end(&node, id, case, &rec, &[])
+}
+
+/// A node's own wait of `ms`, in what `kind` says. A zero wait is always taskio's (a yield that
+/// delivers a pending cancel; tokio's zero sleep is ready at once and yields nothing).
+async fn wait_in(kind: WaitIn, ms: u64) -> taskio::Result<()> {
+    use futures_util::StreamExt;
+    let d = Duration::from_millis(ms);
+    match kind {
+        _ if ms == 0 => taskio::sleep(d).await?,
+        WaitIn::Taskio => taskio::sleep(d).await?,
+        WaitIn::Tokio => tokio::time::sleep(d).await,
+        WaitIn::Unordered => {
+            let mut all: futures_util::stream::FuturesUnordered<_> =
+                [taskio::sleep(d), taskio::sleep(d * 3)]
+                    .into_iter()
+                    .collect();
+            all.next().await.expect("two sleeps")?;
+        }
+    }
+    Ok(())
 }
 
 /// The node's own end, once its children are done and its sleep is over.
@@ -640,7 +677,7 @@ async fn body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Result<u
         settle(&mut kids, &ids, &rec);
         values?
     };
-    taskio::sleep(Duration::from_millis(node.dur)).await?;
+    wait_in(node.wait, node.dur).await?;
     own_end(&node, id, case, &rec, &values)
 }
 
