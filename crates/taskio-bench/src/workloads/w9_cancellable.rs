@@ -43,14 +43,22 @@ pub fn run_yield(imp: &str, n: usize) -> Option<CaseFuture> {
 }
 
 /// The hand-polled loop, in a taskio task.
+/// One future hand-polled `n` times in a taskio task. `plain` and `cancellable` poll with the
+/// task's own waker (the common case, which a cancellation point must pay nothing new for);
+/// the `-foreign` pair polls with a waker of its own, as `FuturesUnordered` does (the point then
+/// keeps a registration with its task, checked on every poll).
 pub fn run_poll(imp: &str, n: usize) -> Option<CaseFuture> {
-    let cancellable = match imp {
-        "plain" => false,
-        "cancellable" => true,
+    let (cancellable, foreign) = match imp {
+        "plain" => (false, false),
+        "cancellable" => (true, false),
+        "plain-foreign" => (false, true),
+        "cancellable-foreign" => (true, true),
         _ => return None,
     };
     Some(Box::pin(in_taskio_task(async move {
-        let mut cx = Context::from_waker(Waker::noop());
+        let own = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+        let waker = if foreign { Waker::noop().clone() } else { own };
+        let mut cx = Context::from_waker(&waker);
         let start = Instant::now();
         if cancellable {
             let mut fut = pin!(Countdown { left: n }.cancellable());
