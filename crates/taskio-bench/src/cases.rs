@@ -356,8 +356,18 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
 
     let w9 = ["plain", "cancellable"];
     add("W9-yield", &w9, &[Ct, Mt2], q(&[2_000_000], &[200_000]));
-    let w9_poll = ["plain", "cancellable", "plain-foreign", "cancellable-foreign"];
-    add("W9-poll", &w9_poll, &[Ct, Mt2], q(&[50_000_000], &[5_000_000]));
+    let w9_poll = [
+        "plain",
+        "cancellable",
+        "plain-foreign",
+        "cancellable-foreign",
+    ];
+    add(
+        "W9-poll",
+        &w9_poll,
+        &[Ct, Mt2],
+        q(&[50_000_000], &[5_000_000]),
+    );
 
     let w10 = ["taskio-eager", "taskio-spawn", "tokio-spawn"];
     add("W10", &w10, &[Ct, Mt2], q(&[100_000], &[10_000]));
