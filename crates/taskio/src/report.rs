@@ -136,9 +136,17 @@ pub(crate) fn dropped(what: &str, error: &Error) {
         return;
     }
     let name = error.task_name().unwrap_or("an inline future");
-    tracing::error!(
-        combinator = what,
-        error = %error,
-        "{what} was dropped before it returned: {name} failed, and its error is not returned: {error}"
-    );
+    let cause = text(error);
+    if no_subscriber() {
+        to_stderr(format_args!(
+            "{what} was dropped before it returned: {name} failed, and its error is not returned: {cause}"
+        ));
+    } else {
+        tracing::error!(
+            combinator = what,
+            task.name = %name,
+            error = %cause,
+            "{what} was dropped before it returned, and a failure it held is not returned"
+        );
+    }
 }
