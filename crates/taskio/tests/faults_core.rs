@@ -4,23 +4,13 @@
 
 mod support;
 
-use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use support::{both, bounded, until};
 use taskio::TaskState;
 
-/// Panics when dropped.
-struct PanicOnDrop;
-
-impl Drop for PanicOnDrop {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("drop bomb");
-        }
-    }
-}
+use support::faults::{BadDisplay, DropBomb as PanicOnDrop};
 
 both! {
     async fn a_future_whose_drop_panics_after_ready_still_completes() {
@@ -128,18 +118,6 @@ both! {
         .await;
     }
 }
-
-/// An error whose `Display` panics.
-#[derive(Debug)]
-struct BadDisplay;
-
-impl fmt::Display for BadDisplay {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("display bomb")
-    }
-}
-
-impl std::error::Error for BadDisplay {}
 
 #[test]
 fn run_returns_when_a_detached_failures_display_panics_under_a_formatting_subscriber() {

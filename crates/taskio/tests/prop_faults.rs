@@ -14,13 +14,12 @@
 
 mod support;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use proptest::prelude::*;
 use support::capture::{install, reports_with};
+use support::faults::{BadDisplay, DropBomb, WaitIn, wait_in};
 use taskio::{TaskHandle, TaskState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +31,6 @@ enum End {
     BadDisplay,
     /// A value, but the body holds something whose `Drop` panics.
     DropBomb,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum WaitIn {
-    Taskio,
-    Tokio,
-    Unordered,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,44 +79,6 @@ fn case() -> impl Strategy<Value = Case> {
             cancel_root: c.map(|t| t * 10 + 5),
             drop_after: d.map(|t| t * 10 + 5),
         })
-}
-
-#[derive(Debug)]
-struct BadDisplay;
-
-impl fmt::Display for BadDisplay {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("display bomb")
-    }
-}
-
-impl std::error::Error for BadDisplay {}
-
-struct DropBomb;
-
-impl Drop for DropBomb {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("drop bomb");
-        }
-    }
-}
-
-async fn wait_in(kind: WaitIn, ms: u64) -> taskio::Result<()> {
-    let d = Duration::from_millis(ms);
-    match kind {
-        _ if ms == 0 => taskio::sleep(d).await?,
-        WaitIn::Taskio => taskio::sleep(d).await?,
-        WaitIn::Tokio => tokio::time::sleep(d).await,
-        WaitIn::Unordered => {
-            let mut all: futures_util::stream::FuturesUnordered<_> =
-                [taskio::sleep(d), taskio::sleep(d * 2)]
-                    .into_iter()
-                    .collect();
-            all.next().await.expect("two sleeps")?;
-        }
-    }
-    Ok(())
 }
 
 async fn leaf(ms: u64, wait: WaitIn, end: End) -> taskio::Result<u64> {

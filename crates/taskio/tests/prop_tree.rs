@@ -29,9 +29,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use proptest::prelude::*;
+use support::faults::{WaitIn, wait_in};
 use taskio::{Task, TaskId, TaskState};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::SubscriberExt;
+
+mod support;
 
 const DEFAULT_CASES: u32 = 4096;
 const NEVER: u64 = u64::MAX;
@@ -55,17 +58,6 @@ enum Mode {
     /// A `task_group`: the first failure (not a cancellation) cancels the others and the body;
     /// the group error carries every failure.
     Group,
-}
-
-/// What a node's own wait (after its children) waits in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum WaitIn {
-    /// `taskio::sleep`: a cancellation point.
-    Taskio,
-    /// `tokio::time::sleep`: not a cancellation point; a request is delivered by dropping it.
-    Tokio,
-    /// `taskio::sleep` inside a `FuturesUnordered`, which polls it with a waker of its own.
-    Unordered,
 }
 
 #[derive(Clone, Debug)]
@@ -591,26 +583,6 @@ async fn group_body(node: Node, id: usize, case: u64, rec: Shared) -> taskio::Re
     result?;
     wait_in(node.wait, node.dur).await?;
     own_end(&node, id, case, &rec, &[])
-}
-
-/// A node's own wait of `ms`, in what `kind` says. A zero wait is always taskio's (a yield that
-/// delivers a pending cancel; tokio's zero sleep is ready at once and yields nothing).
-async fn wait_in(kind: WaitIn, ms: u64) -> taskio::Result<()> {
-    use futures_util::StreamExt;
-    let d = Duration::from_millis(ms);
-    match kind {
-        _ if ms == 0 => taskio::sleep(d).await?,
-        WaitIn::Taskio => taskio::sleep(d).await?,
-        WaitIn::Tokio => tokio::time::sleep(d).await,
-        WaitIn::Unordered => {
-            let mut all: futures_util::stream::FuturesUnordered<_> =
-                [taskio::sleep(d), taskio::sleep(d * 3)]
-                    .into_iter()
-                    .collect();
-            all.next().await.expect("two sleeps")?;
-        }
-    }
-    Ok(())
 }
 
 /// The node's own end, once its children are done and its sleep is over.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub mod capture;
+pub mod faults;
 
 /// Runs an async test body on both runtime flavours. In the body, `UNIT` is one second on the
 /// paused current-thread clock and 100 ms of real time on the 2-worker multi-thread runtime,

@@ -1,0 +1,60 @@
+//! What the fault tests share: waits of the three kinds a cancel must reach, and values whose
+//! `Drop` or `Display` panics.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+/// What a wait waits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitIn {
+    /// `taskio::sleep`: a cancellation point.
+    Taskio,
+    /// `tokio::time::sleep`: not a cancellation point; a request is delivered by dropping it.
+    Tokio,
+    /// `taskio::sleep` inside a `FuturesUnordered`, which polls it with a waker of its own.
+    Unordered,
+}
+
+/// Waits `ms` in what `kind` says. A zero wait is always taskio's (a yield that delivers a
+/// pending cancel; tokio's zero sleep is ready at once and yields nothing).
+pub async fn wait_in(kind: WaitIn, ms: u64) -> taskio::Result<()> {
+    let d = Duration::from_millis(ms);
+    match kind {
+        _ if ms == 0 => taskio::sleep(d).await?,
+        WaitIn::Taskio => taskio::sleep(d).await?,
+        WaitIn::Tokio => tokio::time::sleep(d).await,
+        WaitIn::Unordered => {
+            let mut all: futures_util::stream::FuturesUnordered<_> =
+                [taskio::sleep(d), taskio::sleep(d * 3)]
+                    .into_iter()
+                    .collect();
+            all.next().await.expect("two sleeps")?;
+        }
+    }
+    Ok(())
+}
+
+/// An error whose `Display` panics.
+#[derive(Debug)]
+pub struct BadDisplay;
+
+impl fmt::Display for BadDisplay {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        panic!("display bomb")
+    }
+}
+
+impl std::error::Error for BadDisplay {}
+
+/// Panics when dropped (unless already unwinding).
+pub struct DropBomb;
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("drop bomb");
+        }
+    }
+}
