@@ -1,5 +1,5 @@
 //! Taking results as they come: asyncio's `asyncio.as_completed(aws, timeout=...)`, as a
-//! [`Stream`](futures_core::Stream) of `(index, outcome)` in completion order.
+//! [`Stream`] of `(index, outcome)` in completion order.
 //!
 //! It is a [`TaskSet`] read one completion at a time: each completion costs O(1) (every task has
 //! its own waker, which queues the task's index when it completes, and only queued tasks are

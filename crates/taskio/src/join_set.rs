@@ -2,7 +2,7 @@
 //! complete (tokio's `JoinSet`, asyncio's "keep a set of tasks and `wait(FIRST_COMPLETED)` on
 //! it"). Outcomes come out one at a time, in completion order, at O(1) per completion: each task
 //! is awaited with a waker of its own that queues its key on the set's
-//! [`ReadyQueue`](crate::ready_queue::ReadyQueue) (as [`TaskSet`](crate::TaskSet) does), and only
+//! ready queue (as a [`TaskSet`](crate::TaskSet) does), and only
 //! queued tasks are polled. Keys and their wakers are reused, so a server that spawns and reaps
 //! forever allocates nothing for the set in the steady state. The set owns its tasks: dropping
 //! it aborts them.

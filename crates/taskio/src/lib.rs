@@ -56,11 +56,11 @@
 //!
 //! ## Where a cancel arrives
 //!
-//! A cancel request (`task.cancel()`, a [`timeout`]'s deadline, a failing sibling in [`gather()`]
-//! or a [`task_group`], [`run`]'s shutdown) always arrives, in one of two ways:
+//! A cancel request (`task.cancel()`, a [`timeout()`]'s deadline, a failing sibling in [`gather()`]
+//! or a [`task_group`], [`run()`]'s shutdown) always arrives, in one of two ways:
 //!
 //! 1. **At a cancellation point, as `Err(Cancelled)`.** Every taskio future is one ([`sleep`],
-//!    awaiting a [`Task`], [`gather()`], [`wait`], [`as_completed`], a group, [`checkpoint`]), and
+//!    awaiting a [`Task`], [`gather()`], [`wait()`], [`as_completed()`], a group, [`checkpoint`]), and
 //!    so is any future wrapped with [`.cancellable()`](CancellableExt::cancellable). The code
 //!    gets the value, may `.await` its async cleanup (a flush, a rollback, a goodbye message),
 //!    and decides: `?` ends the task cancelled. A point is reached whatever waker it was polled
@@ -152,29 +152,29 @@
 //!   branch is gone without an `Err(Cancelled)`; put the cleanup where the winner is handled.
 //! - **`#[tokio::main]`, axum and hyper handlers, plain `tokio::spawn`**: their futures are not
 //!   taskio tasks ([`current()`] is `None` there) and are dropped from outside when tokio or the
-//!   server decides. taskio's combinators still work inside them: a [`timeout`] or a
+//!   server decides. taskio's combinators still work inside them: a [`timeout()`] or a
 //!   [`gather()`] cancels its own inner work (by its scope, or by dropping a wait). Use
-//!   [`#[taskio::main]`](macro@crate::main) or [`run`] to make `main` a taskio task.
+//!   [`#[taskio::main]`](macro@crate::main) or [`run()`] to make `main` a taskio task.
 //!
 //! ## The map from asyncio
 //!
 //! | asyncio | taskio |
 //! |---|---|
-//! | `asyncio.run(main())` | [`run`], [`Runner`] |
-//! | `asyncio.create_task(coro, name=...)` | [`spawn`], [`task()`]`.name(..).spawn(..)` |
+//! | `asyncio.run(main())` | [`run()`], [`Runner`] |
+//! | `asyncio.create_task(coro, name=...)` | [`spawn()`], [`task()`]`.name(..).spawn(..)` |
 //! | `eager_task_factory` | [`Builder::eager`] |
 //! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
 //! | any holder of a task calls `task.cancel(msg)` | [`Task::handle`] → [`TaskHandle`], [`CurrentTask::handle`], [`CurrentTask::cancel_with`] |
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
-//! | a coroutine that returns a plain value | `spawn(async { taskio::Ok(v) })`: see [`spawn`] on [`TaskOutput`] |
+//! | a coroutine that returns a plain value | `spawn(async { taskio::Ok(v) })`: see [`spawn()`] on [`TaskOutput`] |
 //! | `asyncio.gather(*aws)` | [`gather()`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
-//! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
-//! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`wait()`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
+//! | `asyncio.as_completed(aws, timeout)` | [`as_completed()`] → a `Stream` of `(index, Result<T>)` |
 //! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
-//! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
+//! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout()`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
-//! | `asyncio.shield(aw)` | [`shield`] |
+//! | `asyncio.shield(aw)` | [`shield()`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
@@ -193,20 +193,20 @@
 #[doc(hidden)]
 #[path = "loom_surface.rs"]
 pub mod __loom;
-mod as_completed;
-mod cancel;
+pub mod as_completed;
+pub mod cancel;
 mod cell;
 mod context;
-mod error;
-mod gather;
+pub mod error;
+pub mod gather;
 mod gather_macro;
 mod gather_small;
-mod group;
-mod handle;
+pub mod group;
+pub mod handle;
 mod header;
-mod introspect;
-mod join_set;
-mod local;
+pub mod introspect;
+pub mod join_set;
+pub mod local;
 #[cfg(feature = "macros")]
 mod main_macro;
 mod output;
@@ -214,38 +214,57 @@ mod point;
 mod ready_queue;
 mod registry;
 mod report;
-mod run;
+pub mod run;
 mod scope;
-mod shield;
+pub mod shield;
 mod span;
-mod spawn;
+pub mod spawn;
 mod sync;
-mod task;
-mod task_set;
-mod time;
-mod timeout;
-mod to_thread;
-mod tree;
-mod wait;
+pub mod task;
+pub mod task_set;
+pub mod time;
+pub mod timeout;
+pub mod to_thread;
+pub mod tree;
+pub mod wait;
 
+#[doc(inline)]
 pub use as_completed::{AsCompleted, as_completed};
+#[doc(inline)]
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
+#[doc(inline)]
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
+#[doc(inline)]
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
+#[doc(inline)]
 pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group, task_group};
+#[doc(inline)]
 pub use handle::TaskHandle;
+#[doc(inline)]
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
+#[doc(inline)]
 pub use join_set::{JoinNext, JoinSet};
+#[doc(inline)]
 pub use local::spawn_local;
+#[doc(inline)]
 pub use output::TaskOutput;
+#[doc(inline)]
 pub use run::{Runner, run};
+#[doc(inline)]
 pub use shield::{Shield, shield};
+#[doc(inline)]
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
+#[doc(inline)]
 pub use task::{Task, TaskId, TaskState};
+#[doc(inline)]
 pub use task_set::TaskSet;
+#[doc(inline)]
 pub use time::{Sleep, sleep, sleep_until};
+#[doc(inline)]
 pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+#[doc(inline)]
 pub use to_thread::{CancelFlag, to_thread};
+#[doc(inline)]
 pub use wait::{Wait, wait};
 
 /// What the macros expand to; not public API.
@@ -260,6 +279,7 @@ pub mod __private {
 
 #[cfg(feature = "macros")]
 pub use taskio_macros::{main, test};
+#[doc(inline)]
 pub use tree::{TaskTree, tree};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -1,4 +1,4 @@
-//! [`TaskSet<T>`]: tasks that [`wait`](crate::wait) watches, kept between calls so that a loop of
+//! [`TaskSet<T>`]: tasks that [`wait`](fn@crate::wait) watches, kept between calls so that a loop of
 //! waits registers each task once. It is what asyncio's `wait(aws)` takes and gives back as
 //! `pending`, without asyncio's cost: asyncio's `wait` adds a done-callback to every pending task
 //! at every call (O(n²) over a loop of first-completed waits, cpython issue 74741); a `TaskSet`
@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::task::Task;
 
-/// A set of tasks for [`wait`](crate::wait): pass it to `wait`, get the tasks that are done and
+/// A set of tasks for [`wait`](fn@crate::wait): pass it to `wait`, get the tasks that are done and
 /// the set of those still pending, and pass that set to `wait` again. Each task's completion is
 /// noticed once, at O(1) cost, however many calls the loop makes.
 ///
