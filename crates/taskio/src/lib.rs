@@ -5,7 +5,8 @@
 //! task sees `Err(Cancelled)` at its next cancellation point, and can still `.await` its cleanup.
 //!
 //! A taskio task *is* a tokio task, so every tokio-based library works inside it, and a cancel
-//! reaches code that waits in their futures ([Where a cancel arrives](#where-a-cancel-arrives)).
+//! reaches code that waits in their futures ([Where a cancel arrives](#where-a-cancel-arrives);
+//! [Using taskio with tokio](#using-taskio-with-tokio) says what changes for a tokio program).
 //!
 //! ```
 //! use std::time::Duration;
@@ -155,6 +156,104 @@
 //!   server decides. taskio's combinators still work inside them: a [`timeout()`] or a
 //!   [`gather()`] cancels its own inner work (by its scope, or by dropping a wait). Use
 //!   [`#[taskio::main]`](macro@crate::main) or [`run()`] to make `main` a taskio task.
+//!
+//! ## Using taskio with tokio
+//!
+//! taskio adds a task model to a tokio program; it does not replace tokio. Every tokio type
+//! (sockets, timers, channels, `Mutex`) and every tokio-based library works inside a taskio task,
+//! and taskio's futures work inside plain tokio code. What differs:
+//!
+//! - **`#[tokio::main]` or `#[taskio::main]`.** Both build a tokio runtime and take the same
+//!   options (`flavor = "multi_thread"`, `worker_threads = N`, `start_paused = true`). Under
+//!   `#[tokio::main]`, `main` is a plain future: taskio's functions work in it, but it is not a
+//!   task ([`current()`] is `None`), and when it returns, the runtime drops the tasks still running
+//!   without their cleanup. Under [`#[taskio::main]`](macro@crate::main) (or [`run()`] /
+//!   [`Runner`]), `main` is the task named `main`, and when it returns, the tasks it left running
+//!   are cancelled and their cleanup awaited, as `asyncio.run` does. For tests,
+//!   [`#[taskio::test]`](macro@crate::test) is `#[tokio::test]`'s counterpart.
+//! - **`tokio::select!`** works over taskio futures; the branches that lose are dropped, without
+//!   an `Err(Cancelled)` (see above). A [`Task`] dropped that way is *detached*, not cancelled (as a
+//!   dropped `JoinHandle` is): select on `&mut task`, and cancel it when another branch wins. To
+//!   give up on work after a while, [`timeout()`] cancels it cooperatively instead; to wait for
+//!   the first of several tasks, [`wait()`]`.first_completed()` leaves the others running.
+//! - **axum and hyper handlers** are plain futures too, dropped by the server when the client
+//!   goes away. Spawn the work as a named task in the handler and return its outcome with `?`
+//!   through an `IntoResponse` wrapper of the program's own around [`Error`] (choosing the status
+//!   by [`Error::is_timed_out`], [`Error::is_panic`] or [`Error::downcast_ref`]); serve the app
+//!   in a taskio task, its `serve` future made [`.cancellable()`](CancellableExt::cancellable),
+//!   so that a cancel stops the server. The workspace's example
+//!   `crates/taskio-cli/examples/axum_handler.rs` does both.
+//! - **`JoinHandle` and [`Task`].** Both are awaited for the outcome and detach when dropped.
+//!   A tokio `JoinHandle<T>` gives `Result<T, JoinError>` and can only `abort()` (the future is
+//!   dropped at its next wait). A `Task<T>` gives [`taskio::Result<T>`](Result) (the task's own
+//!   error, a cancellation, a timeout or a panic, with the task's name); its
+//!   [`cancel()`](Task::cancel) is cooperative (the task sees `Err(Cancelled)` and may await its
+//!   cleanup), [`abort()`](Task::abort) is tokio's; and awaiting a `Task` passes the awaiter's own
+//!   cancel on to it (asyncio's rule; [`shield()`] does not). tokio's `AbortHandle` is
+//!   [`TaskHandle`] (the controls, to share; [`Task::handle`]), and tokio's `JoinSet` is
+//!   [`JoinSet`] (with [`JoinSet::cancel_all`] besides `abort_all`).
+//! - **`spawn_blocking` and [`to_thread()`].** Both run a closure on tokio's blocking pool.
+//!   `spawn_blocking`'s `abort()` cannot stop a closure that has started. `to_thread` makes the
+//!   closure a taskio task (named, in [`tree()`], in a [`gather()`] or a group) and hands it a
+//!   [`CancelFlag`] that a cancel or a [`timeout()`] raises, so the closure can stop early with
+//!   [`CancelFlag::check`]`?`.
+//!
+//! One program with each of them:
+//!
+//! ```
+//! use std::time::Duration;
+//! use taskio::CancellableExt;
+//!
+//! #[taskio::main]
+//! async fn main() -> taskio::Result<()> {
+//!     assert_eq!(taskio::current().unwrap().name(), "main"); // a task, unlike #[tokio::main]
+//!
+//!     // tokio's channel in a taskio task; `.cancellable()` makes the wait a cancellation point.
+//!     let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(8);
+//!     let consumer = taskio::task().name("consumer").spawn(async move {
+//!         let mut sum = 0;
+//!         while let Some(n) = rx.recv().cancellable().await? {
+//!             sum += n;
+//!         }
+//!         taskio::Ok(sum)
+//!     });
+//!
+//!     // tokio::select! on `&mut task`, so the losing task is not dropped (that would detach it),
+//!     // and a TaskHandle (tokio's AbortHandle) to cancel it when the other branch wins.
+//!     let mut slow = taskio::task().name("slow").spawn(async {
+//!         taskio::sleep(Duration::from_secs(3600)).await?;
+//!         taskio::Ok(1)
+//!     });
+//!     let slow_handle = slow.handle();
+//!     tokio::select! {
+//!         outcome = &mut slow => tx.send(outcome?).await?,
+//!         () = tokio::time::sleep(Duration::from_millis(10)) => {
+//!             slow_handle.cancel();
+//!         }
+//!     }
+//!     assert!(slow.await.unwrap_err().is_cancelled());
+//!
+//!     // tokio's spawn_blocking becomes to_thread: a task, with a flag that a cancel raises.
+//!     let crunch = taskio::task().name("crunch").to_thread(|flag: taskio::CancelFlag| {
+//!         flag.check()?;
+//!         taskio::Ok((1..=10u64).sum::<u64>())
+//!     });
+//!     tx.send(crunch.await?).await?; // `?` takes tokio's SendError too
+//!
+//!     // tokio's JoinSet becomes taskio's: outcomes in completion order.
+//!     let mut set = taskio::JoinSet::new();
+//!     for n in 1..=3u64 {
+//!         set.spawn(async move { taskio::Ok(n * 100) });
+//!     }
+//!     while let Some(outcome) = set.join_next().await {
+//!         tx.send(outcome?).await?;
+//!     }
+//!
+//!     drop(tx);
+//!     assert_eq!(consumer.await?, 55 + 600);
+//!     Ok(())
+//! }
+//! ```
 //!
 //! ## The map from asyncio
 //!
