@@ -67,8 +67,12 @@ pub fn checkpoint() -> Checkpoint {
 /// The future of [`checkpoint`].
 ///
 /// ```
-/// let c: taskio::Checkpoint = taskio::checkpoint();
-/// # drop(c);
+/// taskio::run(async {
+///     let c: taskio::Checkpoint = taskio::checkpoint();
+///     c.await?; // no cancel was requested: it yields once and gives Ok(())
+///     taskio::Ok(())
+/// })
+/// .unwrap();
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
@@ -97,8 +101,12 @@ pin_project! {
     ///
     /// ```
     /// use taskio::CancellableExt;
-    /// let f: taskio::Cancellable<_> = std::future::ready(1).cancellable();
-    /// # drop(f);
+    /// taskio::run(async {
+    ///     let f: taskio::Cancellable<_> = std::future::ready(1).cancellable();
+    ///     assert_eq!(f.await?, 1);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless awaited"]

@@ -20,24 +20,27 @@ use crate::task::Task;
 /// ```
 /// use std::time::Duration;
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let mut pending: taskio::TaskSet<u64> = (1..=3)
-///     .map(|n| taskio::spawn(async move {
-///         taskio::sleep(Duration::from_secs(n)).await?;
-///         taskio::Ok(n)
-///     }))
-///     .collect();
-/// assert_eq!(pending.len(), 3);
-/// let mut order = Vec::new();
-/// while !pending.is_empty() {
-///     let (done, rest) = taskio::wait(pending).first_completed().await?;
-///     for task in done {
-///         order.push(task.await?);
-///     }
-///     pending = rest;
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let mut pending: taskio::TaskSet<u64> = (1..=3)
+///             .map(|n| taskio::spawn(async move {
+///                 taskio::sleep(Duration::from_millis(n * 100)).await?;
+///                 taskio::Ok(n)
+///             }))
+///             .collect();
+///         assert_eq!(pending.len(), 3);
+///         let mut order = Vec::new();
+///         while !pending.is_empty() {
+///             let (done, rest) = taskio::wait(pending).first_completed().await?;
+///             for task in done {
+///                 order.push(task.await?);
+///             }
+///             pending = rest;
+///         }
+///         assert_eq!(order, [1, 2, 3]);
+///         taskio::Ok(())
+///     })
 /// }
-/// assert_eq!(order, [1, 2, 3]);
-/// # taskio::Ok(()) }).unwrap();
 /// ```
 pub struct TaskSet<T> {
     slots: Vec<Option<Slot<T>>>,
