@@ -51,7 +51,7 @@ use crate::task::{Task, TaskId};
 ///     let mut set = taskio::JoinSet::new();
 ///     for n in [3u64, 1, 2] {
 ///         set.spawn(async move {
-///             taskio::sleep(Duration::from_millis(n * 10)).await?;
+///             taskio::sleep(Duration::from_millis(n * 100)).await?;
 ///             taskio::Ok(n)
 ///         });
 ///     }
