@@ -1,5 +1,5 @@
 //! Taking results as they come: asyncio's `asyncio.as_completed(aws, timeout=...)`, as a
-//! [`Stream`](futures_core::Stream) of `(index, outcome)` in completion order.
+//! [`Stream`] of `(index, outcome)` in completion order.
 //!
 //! It is a [`TaskSet`] read one completion at a time: each completion costs O(1) (every task has
 //! its own waker, which queues the task's index when it completes, and only queued tasks are
@@ -76,21 +76,24 @@ use crate::task_set::TaskSet;
 /// ```
 /// use std::time::Duration;
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let tasks: Vec<_> = [3, 1, 2]
-///     .into_iter()
-///     .map(|s| taskio::spawn(async move {
-///         taskio::sleep(Duration::from_secs(s)).await?;
-///         taskio::Ok(s * 10)
-///     }))
-///     .collect();
-/// let mut results = taskio::as_completed(tasks);
-/// let mut order = Vec::new();
-/// while let Some((index, outcome)) = results.next().await {
-///     order.push((index, outcome?));
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let tasks: Vec<_> = [300, 100, 200]
+///             .into_iter()
+///             .map(|ms| taskio::spawn(async move {
+///                 taskio::sleep(Duration::from_millis(ms)).await?;
+///                 taskio::Ok(ms / 10)
+///             }))
+///             .collect();
+///         let mut results = taskio::as_completed(tasks);
+///         let mut order = Vec::new();
+///         while let Some((index, outcome)) = results.next().await {
+///             order.push((index, outcome?)); // (its position in the input, its value)
+///         }
+///         assert_eq!(order, [(1, 10), (2, 20), (0, 30)]);
+///         taskio::Ok(())
+///     })
 /// }
-/// assert_eq!(order, [(1, 10), (2, 20), (0, 30)]);
-/// # taskio::Ok(()) }).unwrap();
 /// ```
 pub fn as_completed<T: Send + 'static>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
     let set: TaskSet<T> = tasks.into_iter().collect();
@@ -147,16 +150,18 @@ impl<T: Send + 'static> AsCompleted<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-    /// let fast = taskio::spawn(async { taskio::sleep(Duration::from_secs(1)).await });
-    /// let slow = taskio::spawn(async { taskio::sleep(Duration::from_secs(9)).await });
-    /// let mut s = taskio::as_completed([slow, fast]).timeout(Duration::from_secs(2));
-    /// let (i, r) = s.next().await.unwrap();
-    /// assert!(i == 1 && r.is_ok());
-    /// let (i, r) = s.next().await.unwrap();
-    /// assert!(i == 0 && r.unwrap_err().is_timed_out());
-    /// assert!(s.next().await.is_none());
-    /// # });
+    /// taskio::run(async {
+    ///     let fast = taskio::spawn(async { taskio::sleep(Duration::from_millis(10)).await });
+    ///     let slow = taskio::spawn(async { taskio::sleep(Duration::from_secs(3600)).await });
+    ///     let mut s = taskio::as_completed([slow, fast]).timeout(Duration::from_millis(200));
+    ///     let (i, r) = s.next().await.unwrap();
+    ///     assert!(i == 1 && r.is_ok());
+    ///     let (i, r) = s.next().await.unwrap();
+    ///     assert!(i == 0 && r.unwrap_err().is_timed_out()); // and the slow task is cancelled
+    ///     assert!(s.next().await.is_none());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn timeout(mut self, duration: Duration) -> Self {
         self.deadline = Instant::now()

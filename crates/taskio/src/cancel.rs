@@ -11,6 +11,21 @@
 //! request is edge-triggered, as in asyncio). Code with no cancellation point, such as a CPU loop,
 //! is not interrupted: call [`checkpoint`] in it. Futures from other libraries become
 //! cancellation points with [`.cancellable()`](CancellableExt::cancellable).
+//!
+//! A wait that is not a cancellation point (tokio I/O, a tokio timer or channel, any library's
+//! future) is not left waiting: the innermost taskio frame around it drops it, as tokio's
+//! `abort` does, and the code around that frame gets `Err(Cancelled)`, with no async cleanup at
+//! the dropped wait. So, in short:
+//!
+//! - **code with no cancellation point that never suspends is not interrupted** (put a
+//!   [`checkpoint`] in the loop);
+//! - **a wait that is not a point is dropped** (wrap it with
+//!   [`.cancellable()`](CancellableExt::cancellable) to get `Err(Cancelled)` there instead, and
+//!   run the cleanup).
+//!
+//! The full rule, with an example for each kind of wait and what it means for `tokio::select!`,
+//! `#[tokio::main]` and axum handlers, is on the crate's front page:
+//! [Where a cancel arrives](crate#where-a-cancel-arrives).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,8 +67,12 @@ pub fn checkpoint() -> Checkpoint {
 /// The future of [`checkpoint`].
 ///
 /// ```
-/// let c: taskio::Checkpoint = taskio::checkpoint();
-/// # drop(c);
+/// taskio::run(async {
+///     let c: taskio::Checkpoint = taskio::checkpoint();
+///     c.await?; // no cancel was requested: it yields once and gives Ok(())
+///     taskio::Ok(())
+/// })
+/// .unwrap();
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
@@ -82,8 +101,12 @@ pin_project! {
     ///
     /// ```
     /// use taskio::CancellableExt;
-    /// let f: taskio::Cancellable<_> = std::future::ready(1).cancellable();
-    /// # drop(f);
+    /// taskio::run(async {
+    ///     let f: taskio::Cancellable<_> = std::future::ready(1).cancellable();
+    ///     assert_eq!(f.await?, 1);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless awaited"]

@@ -11,6 +11,42 @@
 //! | `TimeoutError` from `asyncio.timeout` | [`TimedOut`], and [`Error::is_timed_out`] |
 //! | an exception escaping a task | [`Error::is_panic`] for a panic, any user error otherwise |
 //! | `ExceptionGroup` from `TaskGroup` | [`Error::group_errors`] |
+//!
+//! ## `?` in every direction
+//!
+//! - **Into `taskio::Error`**: `?` takes any `std::error::Error + Send + Sync + 'static` (an
+//!   `io::Error`, a `thiserror` enum, a `reqwest::Error`); a `Box<dyn Error + Send + Sync>` goes in
+//!   with `.map_err(taskio::Error::from_boxed)?`, an `anyhow::Error` (feature `anyhow`) with
+//!   `.map_err(taskio::Error::from_anyhow)?`.
+//! - **Out of `taskio::Error`**: `?` turns it into a `Box<dyn Error + Send + Sync>`, a
+//!   `Box<dyn Error>` or (feature `anyhow`) an `anyhow::Error`, so a task's outcome flows into an
+//!   ordinary `main`, an axum handler or a library's own error type.
+//! - **Back again**, nothing is lost: [`Error::downcast_ref`] finds the user error,
+//!   [`Error::find_in`] and [`Error::from_boxed`] find the `taskio::Error` in a box, and
+//!   `anyhow::Error::downcast_ref::<taskio::Error>()` finds it in an `anyhow::Error`, with its kind
+//!   ([`is_cancelled`](Error::is_cancelled), [`is_timed_out`](Error::is_timed_out), ...), its task's
+//!   name and id.
+//!
+//! ```
+//! use std::error::Error as _;
+//!
+//! fn main() {
+//!     let outcome: taskio::Result<u32> = taskio::run(async {
+//!         let task = taskio::task().name("parse").spawn(async { taskio::Ok("x".parse::<u32>()?) });
+//!         task.await
+//!     });
+//!     // What `?` does in a `fn main() -> Result<(), Box<dyn std::error::Error>>`:
+//!     let boxed: Box<dyn std::error::Error> = outcome.unwrap_err().into();
+//!     assert_eq!(boxed.to_string(), "task 'parse' failed: invalid digit found in string");
+//!     assert!(boxed.source().is_none()); // the ParseIntError is in the message, named once
+//!     let err = taskio::Error::find_in(&*boxed).expect("the taskio::Error is in the box");
+//!     assert_eq!(err.task_name(), Some("parse"));
+//!     assert!(err.downcast_ref::<std::num::ParseIntError>().is_some());
+//! }
+//! ```
+//!
+//! The whole table of conversions, and why `taskio::Error` is not itself a `std::error::Error`
+//! (so that `?` can take every error), are on [`Error`].
 
 use std::borrow::Cow;
 use std::error::Error as StdError;

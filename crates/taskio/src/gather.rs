@@ -53,23 +53,28 @@ type Value<F> = <<F as Future>::Output as TaskOutput>::Value;
 /// ```
 /// use std::time::Duration;
 ///
-/// async fn fetch(url: &str, secs: f64) -> taskio::Result<String> {
-///     taskio::sleep(Duration::from_secs_f64(secs)).await?;
+/// async fn fetch(url: &str, millis: u64) -> taskio::Result<String> {
+///     taskio::sleep(Duration::from_millis(millis)).await?;
 ///     Ok(format!("Response from {url}"))
 /// }
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let start = tokio::time::Instant::now();
-/// let results = taskio::gather([
-///     fetch("api/users", 1.0),
-///     fetch("api/posts", 2.0),
-///     fetch("api/comments", 0.5),
-/// ])
-/// .await?;
-/// assert_eq!(results[0], "Response from api/users"); // input order
-/// assert_eq!(results[2], "Response from api/comments");
-/// assert_eq!(start.elapsed(), Duration::from_secs(2)); // not 3.5
-/// # taskio::Ok(()) }).unwrap();
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let start = std::time::Instant::now();
+///         let results = taskio::gather([
+///             fetch("api/users", 100),
+///             fetch("api/posts", 200),
+///             fetch("api/comments", 50),
+///         ])
+///         .await?;
+///         assert_eq!(results[0], "Response from api/users"); // input order
+///         assert_eq!(results[2], "Response from api/comments");
+///         let took = start.elapsed();
+///         assert!(took >= Duration::from_millis(200)); // the slowest one
+///         assert!(took < Duration::from_millis(350)); // not one after another
+///         taskio::Ok(())
+///     })
+/// }
 /// ```
 pub fn gather<I>(futures: I) -> Gather<I::Item>
 where
@@ -93,25 +98,28 @@ where
 /// ```
 /// use std::time::Duration;
 ///
-/// async fn fetch_data(id: &str, secs: u64, should_fail: bool) -> taskio::Result<String> {
-///     taskio::sleep(Duration::from_secs(secs)).await?;
+/// async fn fetch_data(id: &str, millis: u64, should_fail: bool) -> taskio::Result<String> {
+///     taskio::sleep(Duration::from_millis(millis)).await?;
 ///     if should_fail {
 ///         return Err(taskio::Error::msg(format!("Failed to fetch data {id}!")));
 ///     }
 ///     Ok(format!("Data from {id}"))
 /// }
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let mixed = taskio::gather_settled([
-///     fetch_data("D", 1, false),
-///     fetch_data("E", 2, true),
-///     fetch_data("F", 3, false),
-/// ])
-/// .await?;
-/// assert_eq!(mixed[0].as_ref().unwrap(), "Data from D");
-/// assert_eq!(mixed[1].as_ref().unwrap_err().to_string(), "Failed to fetch data E!");
-/// assert_eq!(mixed[2].as_ref().unwrap(), "Data from F");
-/// # taskio::Ok(()) }).unwrap();
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let mixed = taskio::gather_settled([
+///             fetch_data("D", 10, false),
+///             fetch_data("E", 20, true), // fails, and F still runs to its end
+///             fetch_data("F", 30, false),
+///         ])
+///         .await?;
+///         assert_eq!(mixed[0].as_ref().unwrap(), "Data from D");
+///         assert_eq!(mixed[1].as_ref().unwrap_err().to_string(), "Failed to fetch data E!");
+///         assert_eq!(mixed[2].as_ref().unwrap(), "Data from F");
+///         taskio::Ok(())
+///     })
+/// }
 /// ```
 pub fn gather_settled<I>(futures: I) -> GatherSettled<I::Item>
 where
@@ -128,10 +136,12 @@ where
 /// The future of [`gather`]: awaits to `taskio::Result<Vec<T>>`.
 ///
 /// ```
-/// # taskio::run(async {
-/// let g: taskio::Gather<_> = taskio::gather(vec![async { taskio::Ok(1) }]);
-/// assert_eq!(g.await?, [1]);
-/// # taskio::Ok(()) }).unwrap();
+/// taskio::run(async {
+///     let g: taskio::Gather<_> = taskio::gather(vec![async { taskio::Ok(1) }]);
+///     assert_eq!(g.await?, [1]);
+///     taskio::Ok(())
+/// })
+/// .unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future>
@@ -145,10 +155,12 @@ where
 /// The future of [`gather_settled`]: awaits to `taskio::Result<Vec<taskio::Result<T>>>`.
 ///
 /// ```
-/// # taskio::run(async {
-/// let g: taskio::GatherSettled<_> = taskio::gather_settled(vec![async { taskio::Ok(1) }]);
-/// assert_eq!(g.await?[0].as_ref().unwrap(), &1);
-/// # taskio::Ok(()) }).unwrap();
+/// taskio::run(async {
+///     let g: taskio::GatherSettled<_> = taskio::gather_settled(vec![async { taskio::Ok(1) }]);
+///     assert_eq!(g.await?[0].as_ref().unwrap(), &1);
+///     taskio::Ok(())
+/// })
+/// .unwrap();
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct GatherSettled<F: Future>
@@ -179,17 +191,19 @@ where
     /// ```
     /// use std::time::Duration;
     ///
-    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-    /// let start = tokio::time::Instant::now();
-    /// let pages = taskio::gather((1..=6).map(|page| async move {
-    ///     taskio::sleep(Duration::from_secs(1)).await?;
-    ///     taskio::Ok(page)
-    /// }))
-    /// .limit(2)
-    /// .await?;
-    /// assert_eq!(pages, [1, 2, 3, 4, 5, 6]);
-    /// assert_eq!(start.elapsed(), Duration::from_secs(3)); // 6 jobs, 2 at a time
-    /// # taskio::Ok(()) }).unwrap();
+    /// taskio::run(async {
+    ///     let start = std::time::Instant::now();
+    ///     let pages = taskio::gather((1..=6).map(|page| async move {
+    ///         taskio::sleep(Duration::from_millis(50)).await?;
+    ///         taskio::Ok(page)
+    ///     }))
+    ///     .limit(2)
+    ///     .await?;
+    ///     assert_eq!(pages, [1, 2, 3, 4, 5, 6]);
+    ///     assert!(start.elapsed() >= Duration::from_millis(150)); // 6 jobs, 2 at a time
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn limit(mut self, n: usize) -> Self {
         self.inner.set_limit(n);
@@ -208,15 +222,17 @@ where
     /// If `n` is 0.
     ///
     /// ```
-    /// # taskio::run(async {
-    /// let all = taskio::gather_settled((0..10).map(|i| async move {
-    ///     taskio::checkpoint().await?;
-    ///     if i % 2 == 0 { Ok(i) } else { Err(taskio::Error::msg("odd")) }
-    /// }))
-    /// .limit(3)
-    /// .await?;
-    /// assert_eq!(all.iter().filter(|r| r.is_ok()).count(), 5);
-    /// # taskio::Ok(()) }).unwrap();
+    /// taskio::run(async {
+    ///     let all = taskio::gather_settled((0..10).map(|i| async move {
+    ///         taskio::checkpoint().await?;
+    ///         if i % 2 == 0 { Ok(i) } else { Err(taskio::Error::msg("odd")) }
+    ///     }))
+    ///     .limit(3)
+    ///     .await?;
+    ///     assert_eq!(all.iter().filter(|r| r.is_ok()).count(), 5);
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn limit(mut self, n: usize) -> Self {
         self.inner.set_limit(n);

@@ -1,5 +1,11 @@
 //! Looking at tasks while they run: [`current`], [`all_tasks`] and [`TaskInfo`], asyncio's
 //! `current_task()` and `all_tasks()`.
+//!
+//! [`current()`] gives the running task's [`CurrentTask`]: its id, name and parent, its own
+//! cancel controls, and asyncio's `uncancel()`. It is `None` outside a taskio task (in a plain
+//! `tokio::spawn`ed future, a `#[tokio::main]` body, an axum handler). [`TaskInfo`] is a snapshot
+//! of one task (id, name, parent, state, where it was spawned, its age); the tree they form is
+//! [`tree()`](crate::tree()), asyncio 3.14's `pstree`.
 
 use std::borrow::Cow;
 use std::fmt;

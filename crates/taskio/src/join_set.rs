@@ -2,7 +2,7 @@
 //! complete (tokio's `JoinSet`, asyncio's "keep a set of tasks and `wait(FIRST_COMPLETED)` on
 //! it"). Outcomes come out one at a time, in completion order, at O(1) per completion: each task
 //! is awaited with a waker of its own that queues its key on the set's
-//! [`ReadyQueue`](crate::ready_queue::ReadyQueue) (as [`TaskSet`](crate::TaskSet) does), and only
+//! ready queue (as a [`TaskSet`](crate::TaskSet) does), and only
 //! queued tasks are polled. Keys and their wakers are reused, so a server that spawns and reaps
 //! forever allocates nothing for the set in the steady state. The set owns its tasks: dropping
 //! it aborts them.
@@ -51,7 +51,7 @@ use crate::task::{Task, TaskId};
 ///     let mut set = taskio::JoinSet::new();
 ///     for n in [3u64, 1, 2] {
 ///         set.spawn(async move {
-///             taskio::sleep(Duration::from_millis(n * 10)).await?;
+///             taskio::sleep(Duration::from_millis(n * 100)).await?;
 ///             taskio::Ok(n)
 ///         });
 ///     }

@@ -5,7 +5,8 @@
 //! task sees `Err(Cancelled)` at its next cancellation point, and can still `.await` its cleanup.
 //!
 //! A taskio task *is* a tokio task, so every tokio-based library works inside it, and a cancel
-//! reaches code that waits in their futures ([Where a cancel arrives](#where-a-cancel-arrives)).
+//! reaches code that waits in their futures ([Where a cancel arrives](#where-a-cancel-arrives);
+//! [Using taskio with tokio](#using-taskio-with-tokio) says what changes for a tokio program).
 //!
 //! ```
 //! use std::time::Duration;
@@ -56,11 +57,11 @@
 //!
 //! ## Where a cancel arrives
 //!
-//! A cancel request (`task.cancel()`, a [`timeout`]'s deadline, a failing sibling in [`gather()`]
-//! or a [`task_group`], [`run`]'s shutdown) always arrives, in one of two ways:
+//! A cancel request (`task.cancel()`, a [`timeout()`]'s deadline, a failing sibling in [`gather()`]
+//! or a [`task_group`], [`run()`]'s shutdown) always arrives, in one of two ways:
 //!
 //! 1. **At a cancellation point, as `Err(Cancelled)`.** Every taskio future is one ([`sleep`],
-//!    awaiting a [`Task`], [`gather()`], [`wait`], [`as_completed`], a group, [`checkpoint`]), and
+//!    awaiting a [`Task`], [`gather()`], [`wait()`], [`as_completed()`], a group, [`checkpoint`]), and
 //!    so is any future wrapped with [`.cancellable()`](CancellableExt::cancellable). The code
 //!    gets the value, may `.await` its async cleanup (a flush, a rollback, a goodbye message),
 //!    and decides: `?` ends the task cancelled. A point is reached whatever waker it was polled
@@ -152,29 +153,127 @@
 //!   branch is gone without an `Err(Cancelled)`; put the cleanup where the winner is handled.
 //! - **`#[tokio::main]`, axum and hyper handlers, plain `tokio::spawn`**: their futures are not
 //!   taskio tasks ([`current()`] is `None` there) and are dropped from outside when tokio or the
-//!   server decides. taskio's combinators still work inside them: a [`timeout`] or a
+//!   server decides. taskio's combinators still work inside them: a [`timeout()`] or a
 //!   [`gather()`] cancels its own inner work (by its scope, or by dropping a wait). Use
-//!   [`#[taskio::main]`](macro@crate::main) or [`run`] to make `main` a taskio task.
+//!   [`#[taskio::main]`](macro@crate::main) or [`run()`] to make `main` a taskio task.
+//!
+//! ## Using taskio with tokio
+//!
+//! taskio adds a task model to a tokio program; it does not replace tokio. Every tokio type
+//! (sockets, timers, channels, `Mutex`) and every tokio-based library works inside a taskio task,
+//! and taskio's futures work inside plain tokio code. What differs:
+//!
+//! - **`#[tokio::main]` or `#[taskio::main]`.** Both build a tokio runtime and take the same
+//!   options (`flavor = "multi_thread"`, `worker_threads = N`, `start_paused = true`). Under
+//!   `#[tokio::main]`, `main` is a plain future: taskio's functions work in it, but it is not a
+//!   task ([`current()`] is `None`), and when it returns, the runtime drops the tasks still running
+//!   without their cleanup. Under [`#[taskio::main]`](macro@crate::main) (or [`run()`] /
+//!   [`Runner`]), `main` is the task named `main`, and when it returns, the tasks it left running
+//!   are cancelled and their cleanup awaited, as `asyncio.run` does. For tests,
+//!   [`#[taskio::test]`](macro@crate::test) is `#[tokio::test]`'s counterpart.
+//! - **`tokio::select!`** works over taskio futures; the branches that lose are dropped, without
+//!   an `Err(Cancelled)` (see above). A [`Task`] dropped that way is *detached*, not cancelled (as a
+//!   dropped `JoinHandle` is): select on `&mut task`, and cancel it when another branch wins. To
+//!   give up on work after a while, [`timeout()`] cancels it cooperatively instead; to wait for
+//!   the first of several tasks, [`wait()`]`.first_completed()` leaves the others running.
+//! - **axum and hyper handlers** are plain futures too, dropped by the server when the client
+//!   goes away. Spawn the work as a named task in the handler and return its outcome with `?`
+//!   through an `IntoResponse` wrapper of the program's own around [`Error`] (choosing the status
+//!   by [`Error::is_timed_out`], [`Error::is_panic`] or [`Error::downcast_ref`]); serve the app
+//!   in a taskio task, its `serve` future made [`.cancellable()`](CancellableExt::cancellable),
+//!   so that a cancel stops the server. The workspace's example
+//!   `crates/taskio-cli/examples/axum_handler.rs` does both.
+//! - **`JoinHandle` and [`Task`].** Both are awaited for the outcome and detach when dropped.
+//!   A tokio `JoinHandle<T>` gives `Result<T, JoinError>` and can only `abort()` (the future is
+//!   dropped at its next wait). A `Task<T>` gives [`taskio::Result<T>`](Result) (the task's own
+//!   error, a cancellation, a timeout or a panic, with the task's name); its
+//!   [`cancel()`](Task::cancel) is cooperative (the task sees `Err(Cancelled)` and may await its
+//!   cleanup), [`abort()`](Task::abort) is tokio's; and awaiting a `Task` passes the awaiter's own
+//!   cancel on to it (asyncio's rule; [`shield()`] does not). tokio's `AbortHandle` is
+//!   [`TaskHandle`] (the controls, to share; [`Task::handle`]), and tokio's `JoinSet` is
+//!   [`JoinSet`] (with [`JoinSet::cancel_all`] besides `abort_all`).
+//! - **`spawn_blocking` and [`to_thread()`].** Both run a closure on tokio's blocking pool.
+//!   `spawn_blocking`'s `abort()` cannot stop a closure that has started. `to_thread` makes the
+//!   closure a taskio task (named, in [`tree()`], in a [`gather()`] or a group) and hands it a
+//!   [`CancelFlag`] that a cancel or a [`timeout()`] raises, so the closure can stop early with
+//!   [`CancelFlag::check`]`?`.
+//!
+//! One program with each of them:
+//!
+//! ```
+//! use std::time::Duration;
+//! use taskio::CancellableExt;
+//!
+//! #[taskio::main]
+//! async fn main() -> taskio::Result<()> {
+//!     assert_eq!(taskio::current().unwrap().name(), "main"); // a task, unlike #[tokio::main]
+//!
+//!     // tokio's channel in a taskio task; `.cancellable()` makes the wait a cancellation point.
+//!     let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(8);
+//!     let consumer = taskio::task().name("consumer").spawn(async move {
+//!         let mut sum = 0;
+//!         while let Some(n) = rx.recv().cancellable().await? {
+//!             sum += n;
+//!         }
+//!         taskio::Ok(sum)
+//!     });
+//!
+//!     // tokio::select! on `&mut task`, so the losing task is not dropped (that would detach it),
+//!     // and a TaskHandle (tokio's AbortHandle) to cancel it when the other branch wins.
+//!     let mut slow = taskio::task().name("slow").spawn(async {
+//!         taskio::sleep(Duration::from_secs(3600)).await?;
+//!         taskio::Ok(1)
+//!     });
+//!     let slow_handle = slow.handle();
+//!     tokio::select! {
+//!         outcome = &mut slow => tx.send(outcome?).await?,
+//!         () = tokio::time::sleep(Duration::from_millis(10)) => {
+//!             slow_handle.cancel();
+//!         }
+//!     }
+//!     assert!(slow.await.unwrap_err().is_cancelled());
+//!
+//!     // tokio's spawn_blocking becomes to_thread: a task, with a flag that a cancel raises.
+//!     let crunch = taskio::task().name("crunch").to_thread(|flag: taskio::CancelFlag| {
+//!         flag.check()?;
+//!         taskio::Ok((1..=10u64).sum::<u64>())
+//!     });
+//!     tx.send(crunch.await?).await?; // `?` takes tokio's SendError too
+//!
+//!     // tokio's JoinSet becomes taskio's: outcomes in completion order.
+//!     let mut set = taskio::JoinSet::new();
+//!     for n in 1..=3u64 {
+//!         set.spawn(async move { taskio::Ok(n * 100) });
+//!     }
+//!     while let Some(outcome) = set.join_next().await {
+//!         tx.send(outcome?).await?;
+//!     }
+//!
+//!     drop(tx);
+//!     assert_eq!(consumer.await?, 55 + 600);
+//!     Ok(())
+//! }
+//! ```
 //!
 //! ## The map from asyncio
 //!
 //! | asyncio | taskio |
 //! |---|---|
-//! | `asyncio.run(main())` | [`run`], [`Runner`] |
-//! | `asyncio.create_task(coro, name=...)` | [`spawn`], [`task()`]`.name(..).spawn(..)` |
+//! | `asyncio.run(main())` | [`run()`], [`Runner`] |
+//! | `asyncio.create_task(coro, name=...)` | [`spawn()`], [`task()`]`.name(..).spawn(..)` |
 //! | `eager_task_factory` | [`Builder::eager`] |
 //! | `task.cancel(msg)`, `cancelling()`, `uncancel()` | [`Task::cancel_with`], [`Task::cancelling`], [`CurrentTask::uncancel`] |
 //! | any holder of a task calls `task.cancel(msg)` | [`Task::handle`] → [`TaskHandle`], [`CurrentTask::handle`], [`CurrentTask::cancel_with`] |
 //! | `await task`, `result()`, `done()` | `task.await`, [`Task::try_result`], [`Task::is_done`] |
-//! | a coroutine that returns a plain value | `spawn(async { taskio::Ok(v) })`: see [`spawn`] on [`TaskOutput`] |
+//! | a coroutine that returns a plain value | `spawn(async { taskio::Ok(v) })`: see [`spawn()`] on [`TaskOutput`] |
 //! | `asyncio.gather(*aws)` | [`gather()`], [`gather!`], [`Gather::limit`] |
 //! | `asyncio.gather(*aws, return_exceptions=True)` | [`gather_settled`] |
-//! | `asyncio.wait(aws, timeout, return_when)` | [`wait`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
-//! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`wait()`]`(tasks).first_completed()/first_error()/all().timeout(d)`, [`TaskSet`] |
+//! | `asyncio.as_completed(aws, timeout)` | [`as_completed()`] → a `Stream` of `(index, Result<T>)` |
 //! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
-//! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
+//! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout()`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
-//! | `asyncio.shield(aw)` | [`shield`] |
+//! | `asyncio.shield(aw)` | [`shield()`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
@@ -193,20 +292,20 @@
 #[doc(hidden)]
 #[path = "loom_surface.rs"]
 pub mod __loom;
-mod as_completed;
-mod cancel;
+pub mod as_completed;
+pub mod cancel;
 mod cell;
 mod context;
-mod error;
-mod gather;
+pub mod error;
+pub mod gather;
 mod gather_macro;
 mod gather_small;
-mod group;
-mod handle;
+pub mod group;
+pub mod handle;
 mod header;
-mod introspect;
-mod join_set;
-mod local;
+pub mod introspect;
+pub mod join_set;
+pub mod local;
 #[cfg(feature = "macros")]
 mod main_macro;
 mod output;
@@ -214,38 +313,57 @@ mod point;
 mod ready_queue;
 mod registry;
 mod report;
-mod run;
+pub mod run;
 mod scope;
-mod shield;
+pub mod shield;
 mod span;
-mod spawn;
+pub mod spawn;
 mod sync;
-mod task;
-mod task_set;
-mod time;
-mod timeout;
-mod to_thread;
-mod tree;
-mod wait;
+pub mod task;
+pub mod task_set;
+pub mod time;
+pub mod timeout;
+pub mod to_thread;
+pub mod tree;
+pub mod wait;
 
+#[doc(inline)]
 pub use as_completed::{AsCompleted, as_completed};
+#[doc(inline)]
 pub use cancel::{Cancellable, CancellableExt, Checkpoint, checkpoint};
+#[doc(inline)]
 pub use error::{Cancelled, Error, Ok, Result, TimedOut};
+#[doc(inline)]
 pub use gather::{Gather, GatherSettled, gather, gather_settled};
+#[doc(inline)]
 pub use group::{GroupBuilder, GroupSpawnError, TaskGroup, TaskGroupFuture, group, task_group};
+#[doc(inline)]
 pub use handle::TaskHandle;
+#[doc(inline)]
 pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
+#[doc(inline)]
 pub use join_set::{JoinNext, JoinSet};
+#[doc(inline)]
 pub use local::spawn_local;
+#[doc(inline)]
 pub use output::TaskOutput;
+#[doc(inline)]
 pub use run::{Runner, run};
+#[doc(inline)]
 pub use shield::{Shield, shield};
+#[doc(inline)]
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};
+#[doc(inline)]
 pub use task::{Task, TaskId, TaskState};
+#[doc(inline)]
 pub use task_set::TaskSet;
+#[doc(inline)]
 pub use time::{Sleep, sleep, sleep_until};
+#[doc(inline)]
 pub use timeout::{Deadline, Timeout, timeout, timeout_at};
+#[doc(inline)]
 pub use to_thread::{CancelFlag, to_thread};
+#[doc(inline)]
 pub use wait::{Wait, wait};
 
 /// What the macros expand to; not public API.
@@ -260,6 +378,7 @@ pub mod __private {
 
 #[cfg(feature = "macros")]
 pub use taskio_macros::{main, test};
+#[doc(inline)]
 pub use tree::{TaskTree, tree};
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -1,6 +1,6 @@
 //! Awaiting a task without passing one's own cancellation on to it: asyncio's `shield(aw)`.
 //!
-//! Awaiting a [`Task`](crate::Task) forwards: if the awaiting task is cancelled, so is the awaited
+//! Awaiting a [`Task`] forwards: if the awaiting task is cancelled, so is the awaited
 //! one. [`shield`] does not: the awaiter gets `Err(Cancelled)` at once, and the task runs on.
 //! Shield a `&mut Task` to keep the handle and await the task again in the cleanup.
 

@@ -1,7 +1,7 @@
 //! Spawning: [`spawn`], [`try_spawn`] and the [`Builder`] (name, eager start): asyncio's
 //! `create_task(coro, name=...)` and 3.12's `eager_task_factory`.
 //!
-//! A taskio task is a tokio task whose future is wrapped by [`TaskFuture`]: it makes the task
+//! A taskio task is a tokio task whose future is wrapped by taskio's task future: it makes the task
 //! current while it is polled, delivers a cancel that came before the first poll, catches
 //! panics, and stores the outcome in the task's cell.
 

@@ -1,4 +1,4 @@
-//! [`TaskSet<T>`]: tasks that [`wait`](crate::wait) watches, kept between calls so that a loop of
+//! [`TaskSet<T>`]: tasks that [`wait`](fn@crate::wait) watches, kept between calls so that a loop of
 //! waits registers each task once. It is what asyncio's `wait(aws)` takes and gives back as
 //! `pending`, without asyncio's cost: asyncio's `wait` adds a done-callback to every pending task
 //! at every call (O(n²) over a loop of first-completed waits, cpython issue 74741); a `TaskSet`
@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::task::Task;
 
-/// A set of tasks for [`wait`](crate::wait): pass it to `wait`, get the tasks that are done and
+/// A set of tasks for [`wait`](fn@crate::wait): pass it to `wait`, get the tasks that are done and
 /// the set of those still pending, and pass that set to `wait` again. Each task's completion is
 /// noticed once, at O(1) cost, however many calls the loop makes.
 ///
@@ -20,24 +20,27 @@ use crate::task::Task;
 /// ```
 /// use std::time::Duration;
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let mut pending: taskio::TaskSet<u64> = (1..=3)
-///     .map(|n| taskio::spawn(async move {
-///         taskio::sleep(Duration::from_secs(n)).await?;
-///         taskio::Ok(n)
-///     }))
-///     .collect();
-/// assert_eq!(pending.len(), 3);
-/// let mut order = Vec::new();
-/// while !pending.is_empty() {
-///     let (done, rest) = taskio::wait(pending).first_completed().await?;
-///     for task in done {
-///         order.push(task.await?);
-///     }
-///     pending = rest;
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let mut pending: taskio::TaskSet<u64> = (1..=3)
+///             .map(|n| taskio::spawn(async move {
+///                 taskio::sleep(Duration::from_millis(n * 100)).await?;
+///                 taskio::Ok(n)
+///             }))
+///             .collect();
+///         assert_eq!(pending.len(), 3);
+///         let mut order = Vec::new();
+///         while !pending.is_empty() {
+///             let (done, rest) = taskio::wait(pending).first_completed().await?;
+///             for task in done {
+///                 order.push(task.await?);
+///             }
+///             pending = rest;
+///         }
+///         assert_eq!(order, [1, 2, 3]);
+///         taskio::Ok(())
+///     })
 /// }
-/// assert_eq!(order, [1, 2, 3]);
-/// # taskio::Ok(()) }).unwrap();
 /// ```
 pub struct TaskSet<T> {
     slots: Vec<Option<Slot<T>>>,

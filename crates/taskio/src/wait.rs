@@ -37,24 +37,27 @@ use crate::task_set::TaskSet;
 /// ```
 /// use std::time::Duration;
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// let tasks: Vec<_> = [1, 5, 10]
-///     .into_iter()
-///     .map(|s| taskio::spawn(async move {
-///         taskio::sleep(Duration::from_secs(s)).await?;
-///         taskio::Ok(s)
-///     }))
-///     .collect();
-/// let (done, pending) = taskio::wait(tasks)
-///     .first_completed()
-///     .timeout(Duration::from_secs(3))
-///     .await?;
-/// assert_eq!(done.len(), 1);
-/// assert_eq!(pending.len(), 2); // still running
-/// assert_eq!(done.into_iter().next().unwrap().await?, 1);
-/// let (done, pending) = taskio::wait(pending).await?; // all (the default)
-/// assert_eq!((done.len(), pending.len()), (2, 0));
-/// # taskio::Ok(()) }).unwrap();
+/// fn main() -> taskio::Result<()> {
+///     taskio::run(async {
+///         let tasks: Vec<_> = [10, 300, 400]
+///             .into_iter()
+///             .map(|ms| taskio::spawn(async move {
+///                 taskio::sleep(Duration::from_millis(ms)).await?;
+///                 taskio::Ok(ms)
+///             }))
+///             .collect();
+///         let (done, pending) = taskio::wait(tasks)
+///             .first_completed()
+///             .timeout(Duration::from_millis(200))
+///             .await?;
+///         assert_eq!(done.len(), 1);
+///         assert_eq!(pending.len(), 2); // still running
+///         assert_eq!(done.into_iter().next().unwrap().await?, 10);
+///         let (done, pending) = taskio::wait(pending).await?; // all (the default)
+///         assert_eq!((done.len(), pending.len()), (2, 0));
+///         taskio::Ok(())
+///     })
+/// }
 /// ```
 pub fn wait<T: Send + 'static>(tasks: impl Into<TaskSet<T>>) -> Wait<T> {
     Wait {

@@ -275,11 +275,17 @@ impl GroupSpawnError {
     /// The group had finished (or its future was dropped).
     ///
     /// ```
-    /// # taskio::run(async {
-    /// # let mut h = None;
-    /// # taskio::task_group(|tg| { h = Some(tg.clone()); async { taskio::Ok(()) } }).await?;
-    /// assert!(h.unwrap().spawn(async {}).unwrap_err().is_finished());
-    /// # taskio::Ok(()) }).unwrap();
+    /// taskio::run(async {
+    ///     let mut kept = None;
+    ///     taskio::task_group(|tg| {
+    ///         kept = Some(tg.clone()); // a handle that outlives the group
+    ///         async { taskio::Ok(()) }
+    ///     })
+    ///     .await?;
+    ///     assert!(kept.unwrap().spawn(async {}).unwrap_err().is_finished());
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn is_finished(&self) -> bool {
         matches!(self.reason, Reason::Finished)
