@@ -101,14 +101,18 @@ both! {
         let release = Arc::new(AtomicBool::new(false));
         let (r, returned) = (release.clone(), Arc::new(AtomicBool::new(false)));
         let ret = returned.clone();
+        let started = Arc::new(AtomicBool::new(false));
+        let s = started.clone();
         let task = taskio::to_thread(move |_flag| {
+            s.store(true, Ordering::SeqCst);
             while !r.load(Ordering::SeqCst) {
                 std::thread::sleep(TICK);
             }
             ret.store(true, Ordering::SeqCst);
             taskio::Ok(7)
         });
-        until(|| task.state() == TaskState::Running).await;
+        // Running is not enough: a cancel before the closure starts means it never runs.
+        until(|| started.load(Ordering::SeqCst)).await;
         task.cancel();
         let h = task.handle();
         let awaited = taskio::spawn(task); // awaited from another task
