@@ -857,3 +857,33 @@ both! {
         .unwrap();
     }
 }
+
+// Issue 13, item 1 (CPython test_eager_task_factory: an eager child that fails at once): the
+// failure is recorded during `spawn`, before the group's future stored its waker; the group
+// must still see it when its body first returns `Pending`.
+both! {
+    async fn an_eager_child_failing_during_spawn_cancels_the_body_at_once() {
+        let start = tokio::time::Instant::now();
+        let body_saw = Arc::new(std::sync::Mutex::new(None));
+        let b = body_saw.clone();
+        let err = support::bounded(taskio::task_group(|tg| async move {
+            let failed = tg.spawn_with(taskio::task().name("eager").eager(), async {
+                Err::<(), _>(Error::msg("E"))
+            })?;
+            assert!(failed.is_done(), "an eager child that fails at once is done after spawn");
+            let r = taskio::sleep(100 * UNIT).await;
+            *b.lock().unwrap() = Some((r.is_err(), start.elapsed()));
+            r?;
+            taskio::Ok(())
+        }))
+        .await
+        .unwrap_err();
+        support::assert_ended_at(PAUSED, start, Duration::ZERO);
+        assert_eq!(messages(&err), ["task 'eager' failed: E"]);
+        let (cancelled, at) = body_saw.lock().unwrap().take().unwrap();
+        assert!(cancelled, "the body's sleep returned Cancelled");
+        if PAUSED {
+            assert_eq!(at, Duration::ZERO);
+        }
+    }
+}

@@ -355,49 +355,60 @@ where
                 .as_ref()
                 .and_then(|o| o.cancel.clone().into_message())
         };
-        if !*this.body_cancelled && shared.cancel_children_if_aborting(message()) {
-            *this.body_cancelled = true;
-            this.scope.cancel(message());
-            crate::context::wake_foreign_points();
-        }
+        // A failure recorded while the body ran (an eager child that failed inside `spawn`,
+        // before this future stored its waker) wakes nobody: the body is polled once more, with
+        // its cancel, so that it sees the failure now and not at its next wake-up.
+        loop {
+            if !*this.body_cancelled && shared.cancel_children_if_aborting(message()) {
+                *this.body_cancelled = true;
+                this.scope.cancel(message());
+                crate::context::wake_foreign_points();
+            }
 
-        if let BodyProj::Running { fut } = this.body.as_mut().project() {
-            let scope = &mut *this.scope;
-            let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
-            let out = match polled {
-                Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
-                // Delivered by dropping the body (just below), which waited in no point.
-                Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
-                Err(payload) => Some(Err(Error::panicked(crate::spawn::panic_message(&*payload)))),
-            };
-            if let Some(out) = out {
-                // The body is dropped now (a panic in its drop is its own failure, not ours).
-                let _ = catch_unwind(AssertUnwindSafe(|| {
-                    this.body.set(Body::Done { out: None });
-                }));
-                let kept = match out {
-                    Ok(value) => Some(Ok(value)),
-                    Err(e) if e.is_cancelled() => {
-                        shared.close();
-                        Some(Err(e))
-                    }
-                    // Stopped by the shutdown (`tg.spawn(..)?` refused): not a failure.
-                    Err(e) if state::is_shutdown_refusal(&e) => {
-                        shared.close();
-                        Some(Err(Cancelled::default().into()))
-                    }
-                    Err(e) => {
-                        shared.body_failed(e);
-                        None
+            if let BodyProj::Running { fut } = this.body.as_mut().project() {
+                let scope = &mut *this.scope;
+                let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
+                let out = match polled {
+                    Ok(Poll::Pending) => None,
+                    Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
+                    // Delivered by dropping the body (just below), which waited in no point.
+                    Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
+                    Err(payload) => {
+                        Some(Err(Error::panicked(crate::spawn::panic_message(&*payload))))
                     }
                 };
-                this.body.set(Body::Done { out: kept });
-                let message = this
-                    .outer
-                    .as_ref()
-                    .and_then(|o| o.cancel.clone().into_message());
-                shared.cancel_children_if_aborting(message);
+                if let Some(out) = out {
+                    // The body is dropped now (a panic in its drop is its own failure, not ours).
+                    let _ = catch_unwind(AssertUnwindSafe(|| {
+                        this.body.set(Body::Done { out: None });
+                    }));
+                    let kept = match out {
+                        Ok(value) => Some(Ok(value)),
+                        Err(e) if e.is_cancelled() => {
+                            shared.close();
+                            Some(Err(e))
+                        }
+                        // Stopped by the shutdown (`tg.spawn(..)?` refused): not a failure.
+                        Err(e) if state::is_shutdown_refusal(&e) => {
+                            shared.close();
+                            Some(Err(Cancelled::default().into()))
+                        }
+                        Err(e) => {
+                            shared.body_failed(e);
+                            None
+                        }
+                    };
+                    this.body.set(Body::Done { out: kept });
+                    let message = this
+                        .outer
+                        .as_ref()
+                        .and_then(|o| o.cancel.clone().into_message());
+                    shared.cancel_children_if_aborting(message);
+                }
+            }
+            let running = matches!(this.body.as_mut().project(), BodyProj::Running { .. });
+            if !(running && !*this.body_cancelled && shared.is_aborting()) {
+                break;
             }
         }
 

@@ -328,6 +328,11 @@ impl Shared {
         true
     }
 
+    /// Whether a failure or a cancel is shutting the group down (or it is over).
+    pub(crate) fn is_aborting(&self) -> bool {
+        !matches!(lock(&self.state).phase, Phase::Open | Phase::Closed)
+    }
+
     /// The group's future asks whether it is done: yes once the body is done and no child is
     /// left, and then the group is finished (no spawn gets in after) and its errors are handed
     /// over. Otherwise the waker is stored for the last child or the first failure.
