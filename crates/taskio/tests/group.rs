@@ -887,3 +887,46 @@ both! {
         }
     }
 }
+
+// Issue 13, item 2 (CPython test_taskgroups: nested groups, a failure in each): the inner
+// group takes the outer group's request on its way out (it is a cancellation point), but the
+// request is not the inner group's to keep: the outer body still sees it afterwards.
+both! {
+    async fn a_request_taken_by_an_inner_group_is_put_back_for_the_outer_body() {
+        let start = tokio::time::Instant::now();
+        let after = Arc::new(std::sync::Mutex::new(None));
+        let a = after.clone();
+        let err = support::bounded(taskio::task_group(|go| async move {
+            let inner = taskio::task_group(|gi| {
+                let go = go.clone();
+                async move {
+                    gi.spawn_with(taskio::task().name("inner"), async {
+                        Err::<(), _>(Error::msg("E1"))
+                    })?;
+                    go.spawn_with(taskio::task().name("outer"), async {
+                        Err::<(), _>(Error::msg("E2"))
+                    })?;
+                    taskio::sleep(100 * UNIT).await?;
+                    taskio::Ok(())
+                }
+            })
+            .await;
+            // The outer body handles the inner group's error...
+            assert_eq!(messages(&inner.unwrap_err()), ["task 'inner' failed: E1"]);
+            // ...and its own group's request is still pending.
+            let r = taskio::sleep(UNIT).await;
+            *a.lock().unwrap() = Some((r.is_err(), start.elapsed()));
+            r?;
+            taskio::Ok(())
+        }))
+        .await
+        .unwrap_err();
+        support::assert_ended_at(PAUSED, start, Duration::ZERO);
+        assert_eq!(messages(&err), ["task 'outer' failed: E2"]);
+        let (cancelled, at) = after.lock().unwrap().take().unwrap();
+        assert!(cancelled, "the outer body's sleep returned Cancelled");
+        if PAUSED {
+            assert_eq!(at, Duration::ZERO);
+        }
+    }
+}

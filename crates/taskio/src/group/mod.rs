@@ -43,6 +43,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use crate::context::Owner;
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
 use crate::point::Registration;
@@ -260,8 +261,9 @@ pin_project! {
 /// A cancel request the group took from the task that runs it (or from an enclosing scope).
 struct Outer {
     cancel: Cancelled,
-    /// The task's own request (which can be re-armed), not an enclosing scope's.
-    own: bool,
+    /// Whose request it is: the task's own (re-armed when the group's errors win), or an
+    /// enclosing scope's (put back into that scope when the group's errors win).
+    owner: Owner,
 }
 
 pin_project! {
@@ -302,7 +304,7 @@ pin_project! {
 /// The cancel request meant for the code that awaits the group: the task's own first (it can be
 /// re-armed later), then the innermost enclosing scope's.
 fn take_outer_cancel(point: &mut Registration, waker: &std::task::Waker) -> Option<Outer> {
-    crate::context::take_cancel_from(point, waker).map(|(cancel, own)| Outer { cancel, own })
+    crate::context::take_cancel_from(point, waker).map(|(cancel, owner)| Outer { cancel, owner })
 }
 
 /// Puts a delivered cancel request back on the running task, keeping its count stable (what
@@ -419,8 +421,20 @@ where
         *this.finished = true;
         let outer = this.outer.take();
         if !errors.is_empty() {
-            if let Some(Outer { cancel, own: true }) = outer {
-                rearm(cancel);
+            // The request was not the group's to keep: it goes back to its owner, whose next
+            // cancellation point sees it (nothing lost).
+            match outer {
+                Some(Outer {
+                    cancel,
+                    owner: Owner::Task,
+                }) => rearm(cancel),
+                Some(Outer {
+                    cancel,
+                    owner: Owner::Scope(level),
+                }) => {
+                    crate::context::put_back(level, cancel);
+                }
+                None => {}
             }
             return Poll::Ready(Err(Error::group(errors)));
         }
