@@ -174,6 +174,7 @@
 //! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
 //! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
+//! | `Timeout.expired()` | [`Deadline::expired`], [`Timeout::expired`] |
 //! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |

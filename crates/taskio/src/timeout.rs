@@ -12,7 +12,11 @@
 //! - the cancellation it ended with came from outside (the task was cancelled): `Err(Cancelled)`,
 //!   never `TimedOut`, even if the deadline has passed too;
 //! - nested timeouts: only the one whose deadline fired reports `TimedOut`; an inner one passes
-//!   the outer one's cancellation through unchanged.
+//!   the outer one's cancellation through unchanged. When several have expired by the time the
+//!   work stops (the same deadline, or a busy loop that passed both), the outermost reports and
+//!   the inner ones pass `Cancelled` through, so code between them (a retry loop) does not run
+//!   one more round past the outer deadline. Each one's [`Timeout::expired`] /
+//!   [`Deadline::expired`] says whether its deadline fired (asyncio's `Timeout.expired()`).
 
 use std::fmt;
 use std::future::Future;
@@ -171,6 +175,23 @@ struct SharedState {
     when: Option<Instant>,
     generation: u64,
     waker: Option<Waker>,
+    /// Where the timeout that waits on this deadline is (the last one that polled it).
+    life: Life,
+}
+
+/// Where a timeout is in its life (asyncio's `_State`): what [`Deadline::expired`] and
+/// [`Deadline::reschedule`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    /// Not started, or running with its deadline not yet fired (or fired and not yet seen by
+    /// the work: a reschedule still withdraws that request).
+    Waiting,
+    /// The deadline fired and the work took the cancel: it is handling it.
+    Expiring,
+    /// The deadline fired and the timeout has returned.
+    Expired,
+    /// The work ended before the deadline fired.
+    Finished,
 }
 
 impl Deadline {
@@ -219,6 +240,7 @@ impl Deadline {
                 when,
                 generation: 0,
                 waker: None,
+                life: Life::Waiting,
             }),
         })))
     }
@@ -236,6 +258,30 @@ impl Deadline {
         match &self.0 {
             DeadlineInner::Fixed(at) => Some(*at),
             DeadlineInner::Shared(s) => lock(&s.state).when,
+        }
+    }
+
+    /// Whether the timeout that waits on this deadline expired: its deadline fired while the
+    /// work ran (asyncio's `Timeout.expired()`). See [`Timeout::expired`]. A fixed deadline
+    /// (`Deadline::from(instant)`) is a copy of its instant, linked to no timeout: `false`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let expired = taskio::run(async {
+    ///     let deadline = taskio::Deadline::after(Duration::from_millis(1));
+    ///     let handle = deadline.clone();
+    ///     let r = taskio::timeout_at(deadline, taskio::sleep(Duration::from_secs(10))).await;
+    ///     taskio::Ok(r.unwrap_err().is_timed_out() && handle.expired())
+    /// });
+    /// assert!(expired.unwrap());
+    /// ```
+    pub fn expired(&self) -> bool {
+        match &self.0 {
+            DeadlineInner::Fixed(_) => false,
+            DeadlineInner::Shared(s) => {
+                matches!(lock(&s.state).life, Life::Expiring | Life::Expired)
+            }
         }
     }
 
@@ -333,6 +379,7 @@ pin_project! {
         // The running task's `cancelling()` count when the work started: a higher count at the
         // end means a cancel from outside, which is never reported as a timeout (as asyncio).
         cancelling_at_start: Option<u32>,
+        life: Life,
     }
 }
 
@@ -357,7 +404,42 @@ where
             armed,
             fired: None,
             cancelling_at_start: None,
+            life: Life::Waiting,
         }
+    }
+
+    /// Whether this timeout's deadline fired while its work ran: asyncio's
+    /// `Timeout.expired()`. True from the moment the work takes the deadline's cancel, also
+    /// when the work then suppresses it, or when an enclosing timeout that expired as well
+    /// reports instead of this one.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    ///
+    /// let expired = taskio::run(async {
+    ///     let mut t = pin!(taskio::timeout(Duration::from_millis(1), async {
+    ///         taskio::sleep(Duration::from_secs(10)).await?;
+    ///         taskio::Ok(())
+    ///     }));
+    ///     let timed_out = t.as_mut().await.unwrap_err().is_timed_out();
+    ///     taskio::Ok(timed_out && t.expired())
+    /// });
+    /// assert!(expired.unwrap());
+    /// ```
+    pub fn expired(&self) -> bool {
+        matches!(self.life, Life::Expiring | Life::Expired)
+    }
+}
+
+/// Records where a timeout is, in the timeout and in its movable deadline.
+fn set_life(life: &mut Life, source: &Source, to: Life) {
+    if *life == to {
+        return;
+    }
+    *life = to;
+    if let Source::Shared(shared, _) = source {
+        lock(&shared.state).life = to;
     }
 }
 
@@ -417,8 +499,19 @@ where
                 this.work.set(Work::Dropped);
                 Err(cancelled.into())
             }
-            Poll::Pending => return Poll::Pending,
+            Poll::Pending => {
+                if this.fired.is_some() && this.scope.was_delivered() {
+                    set_life(this.life, this.source, Life::Expiring);
+                }
+                return Poll::Pending;
+            }
         };
+        let ended = if this.fired.is_some() {
+            Life::Expired
+        } else {
+            Life::Finished
+        };
+        set_life(this.life, this.source, ended);
         Poll::Ready(match output {
             Err(e)
                 if e.is_cancelled()
@@ -426,6 +519,13 @@ where
                     && !this.scope.outer_taken()
                     && current_cancelling() <= this.cancelling_at_start.unwrap_or(0) =>
             {
+                // An enclosing timeout (or another enclosing scope) whose request is pending
+                // too: the outermost expired one reports, so this one passes the cancellation
+                // through, taking the enclosing request for it (as asyncio, where the task's
+                // cancel count is still above this timeout's after its own uncancel).
+                if let Some(outer) = crate::context::take_cancel() {
+                    return Poll::Ready(Err(outer.into()));
+                }
                 let fired = this.fired.unwrap_or(*this.start);
                 let after = fired.saturating_duration_since(*this.start);
                 Err(TimedOut::after_duration(after).into())

@@ -278,3 +278,51 @@ both! {
         mover.await.unwrap();
     }
 }
+
+// Issue 13, item 4 (CPython test_timeouts: nested timeouts that expire together): the inner
+// timeout passes the cancellation through and the outermost expired one reports, so the retry
+// loop between them does not run one more round past the outer deadline.
+#[tokio::test(start_paused = true)]
+async fn nested_timeouts_that_both_expired_the_outermost_reports() {
+    let start = Instant::now();
+    let outer = taskio::Deadline::after(Duration::from_secs(2));
+    let outer_handle = outer.clone();
+    let inners = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = inners.clone();
+    let err = taskio::timeout_at(outer, async move {
+        loop {
+            let inner = taskio::Deadline::after(Duration::from_secs(1));
+            seen.lock().unwrap().push(inner.clone());
+            match taskio::timeout_at(inner, taskio::sleep(Duration::from_secs(10))).await {
+                Err(e) if e.is_timed_out() => continue, // retry
+                other => break other,
+            }
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_timed_out(), "{err}");
+    assert_eq!(
+        err.downcast_ref::<taskio::TimedOut>().unwrap().after(),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    let inners = inners.lock().unwrap();
+    assert_eq!(inners.len(), 2, "no round past the outer deadline");
+    // Every one of them expired (asyncio's `Timeout.expired()`), also the inner one that
+    // passed the cancellation through.
+    assert!(inners.iter().all(|d| d.expired()));
+    assert!(outer_handle.expired());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_that_finished_in_time_has_not_expired() {
+    let deadline = taskio::Deadline::after(Duration::from_secs(1));
+    let handle = deadline.clone();
+    assert!(!handle.expired());
+    let v = taskio::timeout_at(deadline, async { taskio::Ok(1) })
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    assert!(!handle.expired());
+}
