@@ -173,7 +173,7 @@
 //! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → a `Stream` of `(index, Result<T>)` |
 //! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout`], [`timeout_at`] |
-//! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
+//! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] (a [`RescheduleError`] once the timeout is expiring, expired or finished) |
 //! | `Timeout.expired()` | [`Deadline::expired`], [`Timeout::expired`] |
 //! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
@@ -215,6 +215,7 @@ mod point;
 mod ready_queue;
 mod registry;
 mod report;
+mod reschedule_error;
 mod run;
 mod scope;
 mod shield;
@@ -239,6 +240,7 @@ pub use introspect::{CurrentTask, TaskInfo, all_tasks, current};
 pub use join_set::{JoinNext, JoinSet};
 pub use local::spawn_local;
 pub use output::TaskOutput;
+pub use reschedule_error::RescheduleError;
 pub use run::{Runner, run};
 pub use shield::{Shield, shield};
 pub use spawn::{Builder, SpawnError, spawn, task, try_spawn};

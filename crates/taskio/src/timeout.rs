@@ -30,6 +30,7 @@ use tokio::time::Instant;
 
 use crate::error::{Result, TimedOut};
 use crate::output::TaskOutput;
+use crate::reschedule_error::{Refused, RescheduleError};
 use crate::scope::Scope;
 use crate::sync::{Mutex, lock};
 
@@ -149,7 +150,7 @@ where
 /// let r = taskio::timeout_at(deadline, async move {
 ///     taskio::sleep(Duration::from_millis(900)).await?;
 ///     // more work turned up: give ourselves another second
-///     handle.reschedule(Instant::now() + Duration::from_secs(1));
+///     handle.reschedule(Instant::now() + Duration::from_secs(1)).unwrap();
 ///     taskio::sleep(Duration::from_millis(900)).await?;
 ///     taskio::Ok("finished in time")
 /// })
@@ -286,12 +287,19 @@ impl Deadline {
     }
 
     /// Moves the deadline to `when` (`None`: no deadline), also while a timeout waits on it:
-    /// asyncio's `Timeout.reschedule(when)`. If the old deadline already fired but the work has
-    /// not yet seen the cancellation, the cancellation is withdrawn; once the work has seen it,
-    /// moving the deadline changes nothing.
+    /// asyncio's `Timeout.reschedule(when)`.
+    ///
+    /// # Errors
+    ///
+    /// A [`RescheduleError`](crate::RescheduleError) naming the state, and nothing changed
+    /// (`when()` keeps its value), when the timeout that waits on this deadline is past its
+    /// useful life (asyncio raises `RuntimeError` in the same states): it is expiring (the
+    /// deadline fired and the work is handling the cancel), it has expired (it returned after
+    /// its deadline fired) or it has finished (its work ended in time). A deadline handed to a
+    /// new `timeout_at` can be moved again.
     ///
     /// A deadline made from a plain `Instant` (`Deadline::from(instant)`) is fixed: this does
-    /// nothing to it. Make movable ones with [`Deadline::at`], [`after`](Deadline::after) or
+    /// nothing to it (and returns `Ok`). Make movable ones with [`Deadline::at`], [`after`](Deadline::after) or
     /// [`never`](Deadline::never).
     ///
     /// ```
@@ -300,18 +308,30 @@ impl Deadline {
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let d = taskio::Deadline::never();
     /// let later = Instant::now() + Duration::from_secs(5);
-    /// d.reschedule(later);
+    /// d.reschedule(later).unwrap();
     /// assert_eq!(d.when(), Some(later));
-    /// d.reschedule(None);
+    /// d.reschedule(None).unwrap();
     /// assert_eq!(d.when(), None);
     /// # });
     /// ```
-    pub fn reschedule(&self, when: impl Into<Option<Instant>>) {
+    pub fn reschedule(
+        &self,
+        when: impl Into<Option<Instant>>,
+    ) -> std::result::Result<(), RescheduleError> {
         let DeadlineInner::Shared(s) = &self.0 else {
-            return;
+            return Ok(());
         };
         let waker = {
             let mut state = lock(&s.state);
+            let refused = match state.life {
+                Life::Waiting => None,
+                Life::Expiring => Some(Refused::Expiring),
+                Life::Expired => Some(Refused::Expired),
+                Life::Finished => Some(Refused::Finished),
+            };
+            if let Some(state) = refused {
+                return Err(RescheduleError { state });
+            }
             state.when = when.into();
             state.generation += 1;
             state.waker.take()
@@ -319,6 +339,7 @@ impl Deadline {
         if let Some(w) = waker {
             w.wake();
         }
+        Ok(())
     }
 }
 
@@ -392,7 +413,12 @@ where
         let armed = match &source {
             Source::Fixed(at) => Some(*at),
             Source::Unlimited => None,
-            Source::Shared(s, _) => lock(&s.state).when,
+            Source::Shared(s, _) => {
+                // A deadline handed to a new timeout starts a new life.
+                let mut state = lock(&s.state);
+                state.life = Life::Waiting;
+                state.when
+            }
         };
         Timeout {
             work: Work::Running { fut: work },
@@ -430,6 +456,22 @@ where
     pub fn expired(&self) -> bool {
         matches!(self.life, Life::Expiring | Life::Expired)
     }
+}
+
+/// The timer fired: the timeout is expiring from now on (a reschedule is refused), unless the
+/// deadline was moved since this timeout last looked (then the timeout is polled again, to
+/// re-arm its timer for the new deadline, and does not fire).
+fn expire(life: &mut Life, source: &Source, cx: &Context<'_>) -> bool {
+    if let Source::Shared(shared, seen) = source {
+        let mut state = lock(&shared.state);
+        if state.generation != *seen {
+            cx.waker().wake_by_ref();
+            return false;
+        }
+        state.life = Life::Expiring;
+    }
+    *life = Life::Expiring;
+    true
 }
 
 /// Records where a timeout is, in the timeout and in its movable deadline.
@@ -472,6 +514,8 @@ where
                     if this.fired.is_some() && !this.scope.was_delivered() {
                         this.scope.withdraw();
                         *this.fired = None;
+                        state.life = Life::Waiting;
+                        *this.life = Life::Waiting;
                     }
                 }
             }
@@ -479,6 +523,7 @@ where
         if this.fired.is_none()
             && let Some(at) = *this.armed
             && this.timer.as_mut().poll(cx).is_ready()
+            && expire(this.life, this.source, cx)
         {
             *this.fired = Some(at);
             // The work is being cancelled from outside already: let its cleanup run in peace.
@@ -499,12 +544,7 @@ where
                 this.work.set(Work::Dropped);
                 Err(cancelled.into())
             }
-            Poll::Pending => {
-                if this.fired.is_some() && this.scope.was_delivered() {
-                    set_life(this.life, this.source, Life::Expiring);
-                }
-                return Poll::Pending;
-            }
+            Poll::Pending => return Poll::Pending,
         };
         let ended = if this.fired.is_some() {
             Life::Expired
