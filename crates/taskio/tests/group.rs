@@ -930,3 +930,67 @@ both! {
         }
     }
 }
+
+// Issue 13, item 3 (CPython test_taskgroups: a cancel of the parent task): the cancel goes to
+// the body first; the children run on while the body handles it, and are cancelled when the
+// body ends. A child that fails meanwhile interrupts the body's handling as a new request.
+both! {
+    async fn a_parent_cancel_goes_to_the_body_first_and_a_child_failure_interrupts_its_cleanup() {
+        let start = tokio::time::Instant::now();
+        let cleanup = Arc::new(std::sync::Mutex::new(None));
+        let c = cleanup.clone();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                tg.spawn_with(taskio::task().name("worker"), async move {
+                    // Not cancelled at t = 0.1: it fails at t = 0.3.
+                    taskio::sleep(support::units(UNIT, 0.3)).await?;
+                    Err::<(), _>(Error::msg("E"))
+                })?;
+                let cancelled = taskio::sleep(100 * UNIT).await.unwrap_err();
+                let at = start.elapsed();
+                // Cleanup, 0.5 s: interrupted by the worker's failure.
+                let r = taskio::sleep(support::units(UNIT, 0.5)).await;
+                *c.lock().unwrap() = Some((at, r.is_err(), start.elapsed()));
+                r?;
+                Err::<(), Error>(cancelled.into())
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        let err = support::bounded(runner).await.unwrap_err();
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.3));
+        assert_eq!(messages(&err), ["task 'worker' failed: E"]);
+        let (cancelled_at, interrupted, ended_at) = cleanup.lock().unwrap().take().unwrap();
+        assert!(interrupted, "the child's failure interrupted the body's cleanup");
+        if PAUSED {
+            assert_eq!(cancelled_at, support::units(UNIT, 0.1));
+            assert_eq!(ended_at, support::units(UNIT, 0.3));
+        }
+    }
+}
+
+both! {
+    async fn a_parent_cancel_lets_the_body_wait_for_its_workers_before_they_are_cancelled() {
+        let start = tokio::time::Instant::now();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                let worker = tg.spawn(async move {
+                    taskio::sleep(support::units(UNIT, 0.5)).await?;
+                    taskio::Ok("drained")
+                })?;
+                let cancelled = taskio::sleep(100 * UNIT).await.unwrap_err();
+                // Handling the cancel: let the worker finish what it holds.
+                let drained = worker.await?;
+                assert_eq!(drained, "drained");
+                Err::<(), Error>(cancelled.into())
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        let err = support::bounded(runner).await.unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.5));
+    }
+}

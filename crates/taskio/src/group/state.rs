@@ -290,8 +290,8 @@ impl Shared {
     }
 
     /// [`TaskGroup::cancel`](super::TaskGroup::cancel), from anywhere: the group shuts down as
-    /// on a cancel of the task that runs it (every child cancelled now, the body at the group's
-    /// next poll, which this wakes), except that the running task is not cancelled. Returns
+    /// on a failure (every child cancelled now, the body at the group's next poll, which this
+    /// wakes), except that nothing failed and the running task is not cancelled. Returns
     /// `false` if the group was already shutting down or over.
     pub(crate) fn cancel_from_handle(&self) -> bool {
         let (cores, waker) = {
