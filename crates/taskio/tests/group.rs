@@ -994,3 +994,25 @@ both! {
         support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.5));
     }
 }
+
+both! {
+    async fn a_body_that_suppresses_a_parent_cancel_lets_the_group_finish_normally() {
+        let start = tokio::time::Instant::now();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                let worker = tg.spawn(async move {
+                    taskio::sleep(support::units(UNIT, 0.5)).await?;
+                    taskio::Ok(2)
+                })?;
+                // The cancel at t = 0.1 is taken here and suppressed.
+                assert!(taskio::sleep(100 * UNIT).await.is_err());
+                taskio::Ok(5 + worker.await?)
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        assert_eq!(support::bounded(runner).await.unwrap(), 7);
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.5));
+    }
+}
