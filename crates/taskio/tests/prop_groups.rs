@@ -108,3 +108,69 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Issue 13, item 3: the task running a group is cancelled at `c` ms while its body sleeps
+    /// and its child works until `f` ms (then fails, or succeeds); the body cleans up for `d` ms
+    /// whenever it is cancelled. CPython's order: the body first, the child runs on until the
+    /// body ends; a child failure is a new request to the body; a second request (the parent's
+    /// cancel during the cleanup after a failure) interrupts the cleanup too.
+    #[test]
+    fn a_parent_cancel_while_the_child_runs(
+        c in 1..6u64,
+        f in 0..12u64,
+        d in 0..8u64,
+        fails in any::<bool>(),
+    ) {
+        // No two events at the same instant.
+        prop_assume!(f != c && f != c + d && f + d != c);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let ms = Duration::from_millis;
+        let (outcome, took) = rt.block_on(async move {
+            let start = tokio::time::Instant::now();
+            let slot = Arc::new(Mutex::new(None));
+            let out = slot.clone();
+            let runner = taskio::spawn(async move {
+                let r = taskio::task_group(move |tg| async move {
+                    tg.spawn_with(taskio::task().name("child"), async move {
+                        taskio::sleep(ms(f)).await?;
+                        if fails {
+                            return Err(Error::msg("E"));
+                        }
+                        taskio::Ok(())
+                    })?;
+                    let cancelled = taskio::sleep(HOUR).await.unwrap_err();
+                    taskio::sleep(ms(d)).await?; // cleanup, interruptible
+                    Err::<(), Error>(cancelled.into())
+                })
+                .await;
+                // Recorded here: the task itself may end cancelled (a re-armed request).
+                *out.lock().unwrap() = Some((describe(&r), start.elapsed()));
+                taskio::Ok(())
+            });
+            taskio::sleep(ms(c)).await.unwrap();
+            runner.cancel();
+            let _ = runner.await;
+            let recorded = slot.lock().unwrap().take();
+            recorded.expect("the group returned")
+        });
+        let failed = "task 'child' failed: E".to_string();
+        let (expected, at) = if fails && f < c {
+            // The failure first: the body's cleanup ends at f + d, or at the parent's cancel.
+            (failed, (f + d).min(c))
+        } else if fails && f < c + d {
+            // The child ran on during the cleanup, and its failure interrupted it.
+            (failed, f)
+        } else {
+            ("cancelled".to_string(), c + d)
+        };
+        prop_assert_eq!(outcome, expected);
+        prop_assert_eq!(took, ms(at));
+    }
+}
