@@ -163,13 +163,49 @@ pub(crate) fn take_cancel_at(point: &mut Registration, waker: &Waker) -> Option<
     take_cancel_from(point, waker).map(|(c, _)| c)
 }
 
-/// [`take_cancel_at`], saying whether the request was the task's own (`true`) or a scope's.
+/// [`take_cancel_at`], saying whose request it was: the task's own, or which scope's.
 #[inline]
 pub(crate) fn take_cancel_from(
     point: &mut Registration,
     waker: &Waker,
-) -> Option<(Cancelled, bool)> {
-    take_cancel_registering(waker, &mut |task, waker| point.register(task, waker))
+) -> Option<(Cancelled, Owner)> {
+    CURRENT
+        .try_with(|c| {
+            c.take(Some((
+                &mut |task: &Arc<dyn TaskCore>, waker: &Waker| point.register(task, waker),
+                waker,
+            )))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Whose cancel request a cancellation point took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// The task's own (which [`Header::uncancel`] and a new request can re-arm).
+    Task,
+    /// The scope whose frame sits at this level of the task's frames.
+    Scope(u32),
+}
+
+/// Puts back a request taken from the scope at `level` by code that does not own it (a task
+/// group that took its enclosing scope's request on its way out, and returns its own errors
+/// instead): the scope's next cancellation point takes it again. Returns whether the scope's
+/// frame was open to put it back into.
+pub(crate) fn put_back(level: u32, cancelled: Cancelled) -> bool {
+    CURRENT
+        .try_with(|c| {
+            let base = c.base.get().min(c.depth.get());
+            let mut scopes = c.scopes.borrow_mut();
+            let Some(frame) = scopes[base..].iter_mut().rev().find(|f| f.level == level) else {
+                return false;
+            };
+            frame.pending = true;
+            frame.message = cancelled.into_message();
+            true
+        })
+        .unwrap_or(false)
 }
 
 /// [`take_cancel_from`] for a point that keeps its registration elsewhere (a `Task` handle keeps
@@ -184,6 +220,7 @@ pub(crate) fn take_cancel_registering(
         .try_with(|c| c.take(Some((register, waker))))
         .ok()
         .flatten()
+        .map(|(c, owner)| (c, owner == Owner::Task))
 }
 
 /// Runs `f` with `waker` covered: a combinator that polls its inputs with wakers of its own
@@ -225,7 +262,7 @@ pub(crate) fn wake_foreign_points() {
 
 impl Current {
     #[inline]
-    fn take(&self, point: Option<(&mut Register<'_>, &Waker)>) -> Option<(Cancelled, bool)> {
+    fn take(&self, point: Option<(&mut Register<'_>, &Waker)>) -> Option<(Cancelled, Owner)> {
         if let Some(task) = self.task.borrow().as_ref() {
             if let Some((register, waker)) = point
                 && WakerId::of(waker) != self.covered.get()
@@ -234,7 +271,7 @@ impl Current {
             }
             if let Some(cancelled) = task.header().take_cancel() {
                 self.took.set(0);
-                return Some((cancelled, true));
+                return Some((cancelled, Owner::Task));
             }
         }
         let base = self.base.get();
@@ -246,7 +283,10 @@ impl Current {
         frame.pending = false;
         frame.delivered = true;
         self.took.set(self.took.get().min(frame.level));
-        Some((Cancelled::with_shared(frame.message.clone()), false))
+        Some((
+            Cancelled::with_shared(frame.message.clone()),
+            Owner::Scope(frame.level),
+        ))
     }
 }
 

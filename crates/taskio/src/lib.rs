@@ -272,7 +272,8 @@
 //! | `asyncio.as_completed(aws, timeout)` | [`as_completed()`] → a `Stream` of `(index, Result<T>)` |
 //! | a set of tasks reaped in a server loop (tokio's `JoinSet`) | [`JoinSet`]: [`JoinSet::join_next`], a `Stream`, [`JoinSet::cancel_all`], [`JoinSet::abort_all`] |
 //! | `asyncio.timeout(d)`, `timeout_at(when)`, `wait_for(aw, d)` | [`timeout()`], [`timeout_at`] |
-//! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] |
+//! | `Timeout.reschedule(when)` | [`Deadline::reschedule`] (a [`RescheduleError`] once the timeout is expiring, expired or finished) |
+//! | `Timeout.expired()` | [`Deadline::expired`], [`Timeout::expired`] |
 //! | `asyncio.shield(aw)` | [`shield()`] |
 //! | `asyncio.sleep(d)` | [`sleep`] |
 //! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |
@@ -313,6 +314,7 @@ mod point;
 mod ready_queue;
 mod registry;
 mod report;
+mod reschedule_error;
 pub mod run;
 mod scope;
 pub mod shield;
@@ -348,6 +350,7 @@ pub use local::spawn_local;
 #[doc(inline)]
 pub use output::TaskOutput;
 #[doc(inline)]
+pub use reschedule_error::RescheduleError;
 pub use run::{Runner, run};
 #[doc(inline)]
 pub use shield::{Shield, shield};

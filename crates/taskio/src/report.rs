@@ -21,6 +21,9 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
     }
     let name = header.name();
     let cause = text(error);
+    if crate::run::in_shutdown(header.root) {
+        return during_shutdown(header, &name, error.is_panic(), &cause);
+    }
     if no_subscriber() {
         let what = if error.is_panic() {
             "panicked"
@@ -46,6 +49,34 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
             task.spawned_at = %header.location,
             error = %cause,
             "task failed and its error was never retrieved"
+        );
+    }
+}
+
+/// [`unretrieved`] for a leftover that `run` cancelled at exit and whose cleanup failed: the one
+/// report says it happened during `taskio::run`'s shutdown.
+fn during_shutdown(header: &Header, name: &str, panicked: bool, cause: &str) {
+    let what = if panicked { "panicked" } else { "failed" };
+    if no_subscriber() {
+        to_stderr(format_args!(
+            "unhandled failure during taskio::run's shutdown: task '{name}' (id {}, spawned at {}) {what}: {cause}",
+            header.id, header.location
+        ));
+    } else if panicked {
+        tracing::error!(
+            task.id = header.id.as_u64(),
+            task.name = %name,
+            task.spawned_at = %header.location,
+            panic = %cause,
+            "task panicked during taskio::run's shutdown (cancelled as a leftover of main)"
+        );
+    } else {
+        tracing::error!(
+            task.id = header.id.as_u64(),
+            task.name = %name,
+            task.spawned_at = %header.location,
+            error = %cause,
+            "task failed during taskio::run's shutdown (cancelled as a leftover of main)"
         );
     }
 }

@@ -3,7 +3,9 @@
 //! `run` builds a tokio runtime, runs `main` as a task named `main`, then cancels every task
 //! still alive that descends from `main` (spawned by it, or by its descendants, even detached)
 //! and waits for their cleanup, round after round (cleanup may spawn), before it
-//! returns main's outcome. The default runtime is tokio's current-thread one: a spawned task first
+//! returns main's outcome. A leftover whose cleanup fails meanwhile is reported once, as a
+//! failure during `taskio::run`'s shutdown (asyncio: "unhandled exception during asyncio.run()
+//! shutdown"). The default runtime is tokio's current-thread one: a spawned task first
 //! runs when its spawner yields, so programs print in the same order as under asyncio.
 //!
 //! A task spawned on one of the runtime's threads outside any taskio task (in `spawn_blocking`,
@@ -351,9 +353,45 @@ fn root_placement() -> crate::spawn::Placement {
     }
 }
 
+/// The `main` tasks whose `run` is cancelling their leftovers right now: a leftover that fails
+/// meanwhile is reported as a failure during the shutdown (asyncio's "unhandled exception during
+/// asyncio.run() shutdown"). Read only on the report path.
+static SHUTTING_DOWN: std::sync::Mutex<Vec<TaskId>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether the task tree rooted at `root` is being shut down by its `run`.
+pub(crate) fn in_shutdown(root: TaskId) -> bool {
+    SHUTTING_DOWN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&root)
+}
+
+/// Marks `main`'s tree as shutting down until dropped (also when the shutdown is dropped).
+struct ShuttingDown(TaskId);
+
+impl ShuttingDown {
+    fn begin(main: TaskId) -> Self {
+        SHUTTING_DOWN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(main);
+        ShuttingDown(main)
+    }
+}
+
+impl Drop for ShuttingDown {
+    fn drop(&mut self) {
+        let mut roots = SHUTTING_DOWN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = roots.iter().position(|r| *r == self.0) {
+            roots.swap_remove(i);
+        }
+    }
+}
+
 /// Cancels every live task descended from `main` and waits until they are done; repeats while
 /// cleanup spawned more. Tasks of other runtimes in the process are not touched.
 async fn shutdown(main: crate::TaskId, grace: Option<Duration>) {
+    let _marked = ShuttingDown::begin(main);
     // A grace past the clock's end is no limit (it used to panic after main had returned,
     // losing main's outcome).
     let deadline = grace.and_then(|g| tokio::time::Instant::now().checked_add(g));

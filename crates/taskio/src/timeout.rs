@@ -12,7 +12,11 @@
 //! - the cancellation it ended with came from outside (the task was cancelled): `Err(Cancelled)`,
 //!   never `TimedOut`, even if the deadline has passed too;
 //! - nested timeouts: only the one whose deadline fired reports `TimedOut`; an inner one passes
-//!   the outer one's cancellation through unchanged.
+//!   the outer one's cancellation through unchanged. When several have expired by the time the
+//!   work stops (the same deadline, or a busy loop that passed both), the outermost reports and
+//!   the inner ones pass `Cancelled` through, so code between them (a retry loop) does not run
+//!   one more round past the outer deadline. Each one's [`Timeout::expired`] /
+//!   [`Deadline::expired`] says whether its deadline fired (asyncio's `Timeout.expired()`).
 
 use std::fmt;
 use std::future::Future;
@@ -26,6 +30,7 @@ use tokio::time::Instant;
 
 use crate::error::{Result, TimedOut};
 use crate::output::TaskOutput;
+use crate::reschedule_error::{Refused, RescheduleError};
 use crate::scope::Scope;
 use crate::sync::{Mutex, lock};
 
@@ -153,7 +158,7 @@ where
 ///         let r = taskio::timeout_at(deadline, async move {
 ///             taskio::sleep(Duration::from_millis(120)).await?;
 ///             // more work turned up: give ourselves another 200ms
-///             handle.reschedule(Instant::now() + Duration::from_millis(200));
+///             handle.reschedule(Instant::now() + Duration::from_millis(200)).unwrap();
 ///             taskio::sleep(Duration::from_millis(120)).await?;
 ///             taskio::Ok("finished in time")
 ///         })
@@ -181,6 +186,23 @@ struct SharedState {
     when: Option<Instant>,
     generation: u64,
     waker: Option<Waker>,
+    /// Where the timeout that waits on this deadline is (the last one that polled it).
+    life: Life,
+}
+
+/// Where a timeout is in its life (asyncio's `_State`): what [`Deadline::expired`] and
+/// [`Deadline::reschedule`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    /// Not started, or running with its deadline not yet fired (or fired and not yet seen by
+    /// the work: a reschedule still withdraws that request).
+    Waiting,
+    /// The deadline fired and the work took the cancel: it is handling it.
+    Expiring,
+    /// The deadline fired and the timeout has returned.
+    Expired,
+    /// The work ended before the deadline fired.
+    Finished,
 }
 
 impl Deadline {
@@ -228,6 +250,7 @@ impl Deadline {
                 when,
                 generation: 0,
                 waker: None,
+                life: Life::Waiting,
             }),
         })))
     }
@@ -247,13 +270,44 @@ impl Deadline {
         }
     }
 
+    /// Whether the timeout that waits on this deadline expired: its deadline fired while the
+    /// work ran (asyncio's `Timeout.expired()`). See [`Timeout::expired`]. A fixed deadline
+    /// (`Deadline::from(instant)`) is a copy of its instant, linked to no timeout: `false`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let expired = taskio::run(async {
+    ///     let deadline = taskio::Deadline::after(Duration::from_millis(1));
+    ///     let handle = deadline.clone();
+    ///     let r = taskio::timeout_at(deadline, taskio::sleep(Duration::from_secs(10))).await;
+    ///     taskio::Ok(r.unwrap_err().is_timed_out() && handle.expired())
+    /// });
+    /// assert!(expired.unwrap());
+    /// ```
+    pub fn expired(&self) -> bool {
+        match &self.0 {
+            DeadlineInner::Fixed(_) => false,
+            DeadlineInner::Shared(s) => {
+                matches!(lock(&s.state).life, Life::Expiring | Life::Expired)
+            }
+        }
+    }
+
     /// Moves the deadline to `when` (`None`: no deadline), also while a timeout waits on it:
-    /// asyncio's `Timeout.reschedule(when)`. If the old deadline already fired but the work has
-    /// not yet seen the cancellation, the cancellation is withdrawn; once the work has seen it,
-    /// moving the deadline changes nothing.
+    /// asyncio's `Timeout.reschedule(when)`.
+    ///
+    /// # Errors
+    ///
+    /// A [`RescheduleError`](crate::RescheduleError) naming the state, and nothing changed
+    /// (`when()` keeps its value), when the timeout that waits on this deadline is past its
+    /// useful life (asyncio raises `RuntimeError` in the same states): it is expiring (the
+    /// deadline fired and the work is handling the cancel), it has expired (it returned after
+    /// its deadline fired) or it has finished (its work ended in time). A deadline handed to a
+    /// new `timeout_at` can be moved again.
     ///
     /// A deadline made from a plain `Instant` (`Deadline::from(instant)`) is fixed: this does
-    /// nothing to it. Make movable ones with [`Deadline::at`], [`after`](Deadline::after) or
+    /// nothing to it (and returns `Ok`). Make movable ones with [`Deadline::at`], [`after`](Deadline::after) or
     /// [`never`](Deadline::never).
     ///
     /// ```
@@ -262,17 +316,29 @@ impl Deadline {
     ///
     /// let d = taskio::Deadline::never();
     /// let later = Instant::now() + Duration::from_secs(5);
-    /// d.reschedule(later);
+    /// d.reschedule(later).unwrap();
     /// assert_eq!(d.when(), Some(later));
-    /// d.reschedule(None);
+    /// d.reschedule(None).unwrap();
     /// assert_eq!(d.when(), None);
     /// ```
-    pub fn reschedule(&self, when: impl Into<Option<Instant>>) {
+    pub fn reschedule(
+        &self,
+        when: impl Into<Option<Instant>>,
+    ) -> std::result::Result<(), RescheduleError> {
         let DeadlineInner::Shared(s) = &self.0 else {
-            return;
+            return Ok(());
         };
         let waker = {
             let mut state = lock(&s.state);
+            let refused = match state.life {
+                Life::Waiting => None,
+                Life::Expiring => Some(Refused::Expiring),
+                Life::Expired => Some(Refused::Expired),
+                Life::Finished => Some(Refused::Finished),
+            };
+            if let Some(state) = refused {
+                return Err(RescheduleError { state });
+            }
             state.when = when.into();
             state.generation += 1;
             state.waker.take()
@@ -280,6 +346,7 @@ impl Deadline {
         if let Some(w) = waker {
             w.wake();
         }
+        Ok(())
     }
 }
 
@@ -343,6 +410,7 @@ pin_project! {
         // The running task's `cancelling()` count when the work started: a higher count at the
         // end means a cancel from outside, which is never reported as a timeout (as asyncio).
         cancelling_at_start: Option<u32>,
+        life: Life,
     }
 }
 
@@ -355,7 +423,12 @@ where
         let armed = match &source {
             Source::Fixed(at) => Some(*at),
             Source::Unlimited => None,
-            Source::Shared(s, _) => lock(&s.state).when,
+            Source::Shared(s, _) => {
+                // A deadline handed to a new timeout starts a new life.
+                let mut state = lock(&s.state);
+                state.life = Life::Waiting;
+                state.when
+            }
         };
         Timeout {
             work: Work::Running { fut: work },
@@ -367,7 +440,58 @@ where
             armed,
             fired: None,
             cancelling_at_start: None,
+            life: Life::Waiting,
         }
+    }
+
+    /// Whether this timeout's deadline fired while its work ran: asyncio's
+    /// `Timeout.expired()`. True from the moment the work takes the deadline's cancel, also
+    /// when the work then suppresses it, or when an enclosing timeout that expired as well
+    /// reports instead of this one.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    ///
+    /// let expired = taskio::run(async {
+    ///     let mut t = pin!(taskio::timeout(Duration::from_millis(1), async {
+    ///         taskio::sleep(Duration::from_secs(10)).await?;
+    ///         taskio::Ok(())
+    ///     }));
+    ///     let timed_out = t.as_mut().await.unwrap_err().is_timed_out();
+    ///     taskio::Ok(timed_out && t.expired())
+    /// });
+    /// assert!(expired.unwrap());
+    /// ```
+    pub fn expired(&self) -> bool {
+        matches!(self.life, Life::Expiring | Life::Expired)
+    }
+}
+
+/// The timer fired: the timeout is expiring from now on (a reschedule is refused), unless the
+/// deadline was moved since this timeout last looked (then the timeout is polled again, to
+/// re-arm its timer for the new deadline, and does not fire).
+fn expire(life: &mut Life, source: &Source, cx: &Context<'_>) -> bool {
+    if let Source::Shared(shared, seen) = source {
+        let mut state = lock(&shared.state);
+        if state.generation != *seen {
+            cx.waker().wake_by_ref();
+            return false;
+        }
+        state.life = Life::Expiring;
+    }
+    *life = Life::Expiring;
+    true
+}
+
+/// Records where a timeout is, in the timeout and in its movable deadline.
+fn set_life(life: &mut Life, source: &Source, to: Life) {
+    if *life == to {
+        return;
+    }
+    *life = to;
+    if let Source::Shared(shared, _) = source {
+        lock(&shared.state).life = to;
     }
 }
 
@@ -400,6 +524,8 @@ where
                     if this.fired.is_some() && !this.scope.was_delivered() {
                         this.scope.withdraw();
                         *this.fired = None;
+                        state.life = Life::Waiting;
+                        *this.life = Life::Waiting;
                     }
                 }
             }
@@ -407,6 +533,7 @@ where
         if this.fired.is_none()
             && let Some(at) = *this.armed
             && this.timer.as_mut().poll(cx).is_ready()
+            && expire(this.life, this.source, cx)
         {
             *this.fired = Some(at);
             // The work is being cancelled from outside already: let its cleanup run in peace.
@@ -429,6 +556,12 @@ where
             }
             Poll::Pending => return Poll::Pending,
         };
+        let ended = if this.fired.is_some() {
+            Life::Expired
+        } else {
+            Life::Finished
+        };
+        set_life(this.life, this.source, ended);
         Poll::Ready(match output {
             Err(e)
                 if e.is_cancelled()
@@ -436,6 +569,13 @@ where
                     && !this.scope.outer_taken()
                     && current_cancelling() <= this.cancelling_at_start.unwrap_or(0) =>
             {
+                // An enclosing timeout (or another enclosing scope) whose request is pending
+                // too: the outermost expired one reports, so this one passes the cancellation
+                // through, taking the enclosing request for it (as asyncio, where the task's
+                // cancel count is still above this timeout's after its own uncancel).
+                if let Some(outer) = crate::context::take_cancel() {
+                    return Poll::Ready(Err(outer.into()));
+                }
                 let fired = this.fired.unwrap_or(*this.start);
                 let after = fired.saturating_duration_since(*this.start);
                 Err(TimedOut::after_duration(after).into())

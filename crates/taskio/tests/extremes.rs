@@ -35,7 +35,10 @@ both! {
         assert_eq!(deadline.when(), None);
         let v = taskio::timeout_at(deadline.clone(), after(UNIT, 6)).await.unwrap();
         assert_eq!(v, 6);
-        deadline.reschedule(Instant::now() + UNIT);
+        // That timeout has finished: its deadline no longer moves; a fresh one does.
+        assert!(deadline.reschedule(Instant::now() + UNIT).unwrap_err().is_finished());
+        let deadline = taskio::Deadline::after(Duration::MAX);
+        deadline.reschedule(Instant::now() + UNIT).unwrap();
         let err = taskio::timeout_at(deadline, after(UNIT * 3, 7)).await.unwrap_err();
         assert!(err.is_timed_out(), "{err}");
     }

@@ -857,3 +857,162 @@ both! {
         .unwrap();
     }
 }
+
+// Issue 13, item 1 (CPython test_eager_task_factory: an eager child that fails at once): the
+// failure is recorded during `spawn`, before the group's future stored its waker; the group
+// must still see it when its body first returns `Pending`.
+both! {
+    async fn an_eager_child_failing_during_spawn_cancels_the_body_at_once() {
+        let start = tokio::time::Instant::now();
+        let body_saw = Arc::new(std::sync::Mutex::new(None));
+        let b = body_saw.clone();
+        let err = support::bounded(taskio::task_group(|tg| async move {
+            let failed = tg.spawn_with(taskio::task().name("eager").eager(), async {
+                Err::<(), _>(Error::msg("E"))
+            })?;
+            assert!(failed.is_done(), "an eager child that fails at once is done after spawn");
+            let r = taskio::sleep(100 * UNIT).await;
+            *b.lock().unwrap() = Some((r.is_err(), start.elapsed()));
+            r?;
+            taskio::Ok(())
+        }))
+        .await
+        .unwrap_err();
+        support::assert_ended_at(PAUSED, start, Duration::ZERO);
+        assert_eq!(messages(&err), ["task 'eager' failed: E"]);
+        let (cancelled, at) = body_saw.lock().unwrap().take().unwrap();
+        assert!(cancelled, "the body's sleep returned Cancelled");
+        if PAUSED {
+            assert_eq!(at, Duration::ZERO);
+        }
+    }
+}
+
+// Issue 13, item 2 (CPython test_taskgroups: nested groups, a failure in each): the inner
+// group takes the outer group's request on its way out (it is a cancellation point), but the
+// request is not the inner group's to keep: the outer body still sees it afterwards.
+both! {
+    async fn a_request_taken_by_an_inner_group_is_put_back_for_the_outer_body() {
+        let start = tokio::time::Instant::now();
+        let after = Arc::new(std::sync::Mutex::new(None));
+        let a = after.clone();
+        let err = support::bounded(taskio::task_group(|go| async move {
+            let inner = taskio::task_group(|gi| {
+                let go = go.clone();
+                async move {
+                    gi.spawn_with(taskio::task().name("inner"), async {
+                        Err::<(), _>(Error::msg("E1"))
+                    })?;
+                    go.spawn_with(taskio::task().name("outer"), async {
+                        Err::<(), _>(Error::msg("E2"))
+                    })?;
+                    taskio::sleep(100 * UNIT).await?;
+                    taskio::Ok(())
+                }
+            })
+            .await;
+            // The outer body handles the inner group's error...
+            assert_eq!(messages(&inner.unwrap_err()), ["task 'inner' failed: E1"]);
+            // ...and its own group's request is still pending.
+            let r = taskio::sleep(UNIT).await;
+            *a.lock().unwrap() = Some((r.is_err(), start.elapsed()));
+            r?;
+            taskio::Ok(())
+        }))
+        .await
+        .unwrap_err();
+        support::assert_ended_at(PAUSED, start, Duration::ZERO);
+        assert_eq!(messages(&err), ["task 'outer' failed: E2"]);
+        let (cancelled, at) = after.lock().unwrap().take().unwrap();
+        assert!(cancelled, "the outer body's sleep returned Cancelled");
+        if PAUSED {
+            assert_eq!(at, Duration::ZERO);
+        }
+    }
+}
+
+// Issue 13, item 3 (CPython test_taskgroups: a cancel of the parent task): the cancel goes to
+// the body first; the children run on while the body handles it, and are cancelled when the
+// body ends. A child that fails meanwhile interrupts the body's handling as a new request.
+both! {
+    async fn a_parent_cancel_goes_to_the_body_first_and_a_child_failure_interrupts_its_cleanup() {
+        let start = tokio::time::Instant::now();
+        let cleanup = Arc::new(std::sync::Mutex::new(None));
+        let c = cleanup.clone();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                tg.spawn_with(taskio::task().name("worker"), async move {
+                    // Not cancelled at t = 0.1: it fails at t = 0.3.
+                    taskio::sleep(support::units(UNIT, 0.3)).await?;
+                    Err::<(), _>(Error::msg("E"))
+                })?;
+                let cancelled = taskio::sleep(100 * UNIT).await.unwrap_err();
+                let at = start.elapsed();
+                // Cleanup, 0.5 s: interrupted by the worker's failure.
+                let r = taskio::sleep(support::units(UNIT, 0.5)).await;
+                *c.lock().unwrap() = Some((at, r.is_err(), start.elapsed()));
+                r?;
+                Err::<(), Error>(cancelled.into())
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        let err = support::bounded(runner).await.unwrap_err();
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.3));
+        assert_eq!(messages(&err), ["task 'worker' failed: E"]);
+        let (cancelled_at, interrupted, ended_at) = cleanup.lock().unwrap().take().unwrap();
+        assert!(interrupted, "the child's failure interrupted the body's cleanup");
+        if PAUSED {
+            assert_eq!(cancelled_at, support::units(UNIT, 0.1));
+            assert_eq!(ended_at, support::units(UNIT, 0.3));
+        }
+    }
+}
+
+both! {
+    async fn a_parent_cancel_lets_the_body_wait_for_its_workers_before_they_are_cancelled() {
+        let start = tokio::time::Instant::now();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                let worker = tg.spawn(async move {
+                    taskio::sleep(support::units(UNIT, 0.5)).await?;
+                    taskio::Ok("drained")
+                })?;
+                let cancelled = taskio::sleep(100 * UNIT).await.unwrap_err();
+                // Handling the cancel: let the worker finish what it holds.
+                let drained = worker.await?;
+                assert_eq!(drained, "drained");
+                Err::<(), Error>(cancelled.into())
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        let err = support::bounded(runner).await.unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.5));
+    }
+}
+
+both! {
+    async fn a_body_that_suppresses_a_parent_cancel_lets_the_group_finish_normally() {
+        let start = tokio::time::Instant::now();
+        let runner = taskio::spawn(async move {
+            taskio::task_group(|tg| async move {
+                let worker = tg.spawn(async move {
+                    taskio::sleep(support::units(UNIT, 0.5)).await?;
+                    taskio::Ok(2)
+                })?;
+                // The cancel at t = 0.1 is taken here and suppressed.
+                assert!(taskio::sleep(100 * UNIT).await.is_err());
+                taskio::Ok(5 + worker.await?)
+            })
+            .await
+        });
+        taskio::sleep(support::units(UNIT, 0.1)).await.unwrap();
+        assert!(runner.cancel());
+        assert_eq!(support::bounded(runner).await.unwrap(), 7);
+        support::assert_ended_at(PAUSED, start, support::units(UNIT, 0.5));
+    }
+}

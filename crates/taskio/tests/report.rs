@@ -225,3 +225,56 @@ fn with_no_subscriber_the_report_goes_to_stderr_once() {
     assert_eq!(line.matches("disk-writer").count(), 1, "{line}");
     assert_eq!(line.matches("disk full").count(), 1, "{line}");
 }
+
+// Issue 13, item 6 (CPython test_runners: "unhandled exception during asyncio.run() shutdown"):
+// a leftover that `run` cancels at exit and whose cleanup fails is reported once, by name, as a
+// failure during the shutdown, not with the generic "never retrieved".
+#[test]
+fn a_leftovers_failure_during_runs_shutdown_says_so() {
+    reports();
+    let v = taskio::run(async {
+        drop(taskio::task().name("shutdown-leftover").spawn(async {
+            let cancelled = taskio::sleep(Duration::from_secs(3600)).await.unwrap_err();
+            taskio::sleep(Duration::from_millis(5)).await?; // cleanup, awaited
+            let _ = cancelled;
+            Err::<(), _>(taskio::Error::msg("cleanup failed"))
+        }));
+        taskio::sleep(Duration::from_millis(1)).await?;
+        taskio::Ok("main's value")
+    });
+    assert_eq!(v.unwrap(), "main's value");
+    let got = reports_for("shutdown-leftover");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].message,
+        "task failed during taskio::run's shutdown (cancelled as a leftover of main)"
+    );
+    assert_eq!(got[0].error, "cleanup failed");
+    assert!(!got[0].all.contains("never retrieved"), "{got:?}");
+    assert_eq!(
+        got[0].all.matches("shutdown-leftover").count(),
+        1,
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_leftover_that_failed_before_the_shutdown_is_still_never_retrieved() {
+    reports();
+    taskio::run(async {
+        drop(
+            taskio::task()
+                .name("failed-before-shutdown")
+                .spawn(async { Err::<(), _>(taskio::Error::msg("early")) }),
+        );
+        taskio::sleep(Duration::from_millis(1)).await?;
+        taskio::Ok(())
+    })
+    .unwrap();
+    let got = reports_for("failed-before-shutdown");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].message,
+        "task failed and its error was never retrieved"
+    );
+}

@@ -148,7 +148,7 @@ both! {
         let handle = deadline.clone();
         let v = taskio::timeout_at(deadline, async move {
             taskio::sleep(units(UNIT, 0.9)).await?;
-            handle.reschedule(Instant::now() + UNIT);
+            handle.reschedule(Instant::now() + UNIT).unwrap();
             taskio::sleep(units(UNIT, 0.9)).await?;
             taskio::Ok("in time")
         })
@@ -162,7 +162,7 @@ both! {
         let handle = deadline.clone();
         let mover = taskio::spawn(async move {
             taskio::sleep(units(UNIT, 0.5)).await?;
-            handle.reschedule(Instant::now() + units(UNIT, 0.5));
+            handle.reschedule(Instant::now() + units(UNIT, 0.5)).unwrap();
             taskio::Ok(())
         });
         let e = taskio::timeout_at(deadline, taskio::sleep(units(UNIT, 100.0))).await.unwrap_err();
@@ -175,7 +175,7 @@ both! {
 
         // Cleared: no deadline at all.
         let deadline = taskio::Deadline::after(units(UNIT, 0.5));
-        deadline.reschedule(None);
+        deadline.reschedule(None).unwrap();
         let v = taskio::timeout_at(deadline, async move {
             taskio::sleep(UNIT).await?;
             taskio::Ok(1)
@@ -261,7 +261,7 @@ both! {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let mover = taskio::spawn(async move {
             taskio::sleep(units(UNIT, 0.5)).await?;
-            handle.reschedule(Instant::now() + units(UNIT, 10.0));
+            handle.reschedule(Instant::now() + units(UNIT, 10.0)).unwrap();
             taskio::sleep(units(UNIT, 1.0)).await?;
             tx.send(()).unwrap();
             taskio::Ok(())
@@ -277,4 +277,118 @@ both! {
         assert_took(PAUSED, start, units(UNIT, 1.6));
         mover.await.unwrap();
     }
+}
+
+// Issue 13, item 4 (CPython test_timeouts: nested timeouts that expire together): the inner
+// timeout passes the cancellation through and the outermost expired one reports, so the retry
+// loop between them does not run one more round past the outer deadline.
+#[tokio::test(start_paused = true)]
+async fn nested_timeouts_that_both_expired_the_outermost_reports() {
+    let start = Instant::now();
+    let outer = taskio::Deadline::after(Duration::from_secs(2));
+    let outer_handle = outer.clone();
+    let inners = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = inners.clone();
+    let err = taskio::timeout_at(outer, async move {
+        loop {
+            let inner = taskio::Deadline::after(Duration::from_secs(1));
+            seen.lock().unwrap().push(inner.clone());
+            match taskio::timeout_at(inner, taskio::sleep(Duration::from_secs(10))).await {
+                Err(e) if e.is_timed_out() => continue, // retry
+                other => break other,
+            }
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_timed_out(), "{err}");
+    assert_eq!(
+        err.downcast_ref::<taskio::TimedOut>().unwrap().after(),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    let inners = inners.lock().unwrap();
+    assert_eq!(inners.len(), 2, "no round past the outer deadline");
+    // Every one of them expired (asyncio's `Timeout.expired()`), also the inner one that
+    // passed the cancellation through.
+    assert!(inners.iter().all(|d| d.expired()));
+    assert!(outer_handle.expired());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_that_finished_in_time_has_not_expired() {
+    let deadline = taskio::Deadline::after(Duration::from_secs(1));
+    let handle = deadline.clone();
+    assert!(!handle.expired());
+    let v = taskio::timeout_at(deadline, async { taskio::Ok(1) })
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    assert!(!handle.expired());
+}
+
+// Issue 13, item 5 (CPython test_timeouts: reschedule on an expiring / expired / finished
+// timeout raises): an error naming the state, and `when()` keeps its value.
+#[tokio::test(start_paused = true)]
+async fn rescheduling_a_timeout_past_its_useful_life_fails_and_changes_nothing() {
+    let start = Instant::now();
+    let later = || Instant::now() + Duration::from_secs(100);
+
+    // Expiring: the deadline fired at t = 1 and the work cleans up for 0.5 s.
+    let deadline = taskio::Deadline::after(Duration::from_secs(1));
+    let handle = deadline.clone();
+    let during = Arc::new(std::sync::Mutex::new(None));
+    let d = during.clone();
+    let err = taskio::timeout_at(deadline, async move {
+        let cancelled = taskio::sleep(Duration::from_secs(10)).await.unwrap_err();
+        let when = handle.when();
+        let refused = handle.reschedule(later()).unwrap_err();
+        *d.lock().unwrap() = Some((refused, when == handle.when(), start.elapsed()));
+        taskio::sleep(Duration::from_millis(500)).await?; // cleanup, awaited
+        Err::<(), taskio::Error>(cancelled.into())
+    })
+    .await
+    .unwrap_err();
+    assert!(err.is_timed_out());
+    let (refused, unchanged, at) = during.lock().unwrap().take().unwrap();
+    assert!(refused.is_expiring(), "{refused}");
+    assert!(refused.to_string().contains("is expiring"), "{refused}");
+    assert!(unchanged, "when() kept its value");
+    assert_eq!(at, Duration::from_secs(1));
+    assert_eq!(start.elapsed(), Duration::from_millis(1500));
+
+    // Expired: that timeout returned TimedOut at t = 1.5.
+    let deadline = taskio::Deadline::after(Duration::from_secs(1));
+    let handle = deadline.clone();
+    let r = taskio::timeout_at(deadline, taskio::sleep(Duration::from_secs(10))).await;
+    assert!(r.unwrap_err().is_timed_out());
+    assert_eq!(start.elapsed(), Duration::from_millis(2500));
+    let when = handle.when();
+    let refused = handle.reschedule(later()).unwrap_err();
+    assert!(refused.is_expired());
+    assert_eq!(
+        refused.to_string(),
+        "cannot reschedule a timeout that has expired"
+    );
+    assert_eq!(handle.when(), when);
+
+    // Finished: the work ended in time, at t = 3.
+    let deadline = taskio::Deadline::after(Duration::from_secs(1));
+    let handle = deadline.clone();
+    let v = taskio::timeout_at(deadline, async {
+        taskio::sleep(Duration::from_millis(500)).await?;
+        taskio::Ok(7)
+    })
+    .await;
+    assert_eq!(v.unwrap(), 7);
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    let when = handle.when();
+    let refused = handle.reschedule(None).unwrap_err();
+    assert!(refused.is_finished());
+    assert_eq!(
+        refused.to_string(),
+        "cannot reschedule a timeout that has finished"
+    );
+    assert_eq!(handle.when(), when);
+    assert!(!handle.expired());
 }

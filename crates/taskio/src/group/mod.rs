@@ -43,6 +43,7 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use crate::context::Owner;
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
 use crate::point::Registration;
@@ -62,10 +63,17 @@ use state::Shared;
 ///   ([`Error::group_errors`](crate::Error::group_errors)) holding every failure, in the order
 ///   they happened. Cancellations are not failures: a child cancelled on its own changes nothing.
 /// - A body that returns `Err(Cancelled)` cancels the children; the group then returns it.
-/// - The group is a cancellation point: if the task that runs it is cancelled, the children and
-///   the body are cancelled, awaited, and the group returns `Err(Cancelled)`. As in CPython,
-///   failures take priority: if children failed as well, the group returns the group error, and
-///   the task's cancel request is re-armed, so the task's next cancellation point sees it.
+/// - The group is a cancellation point. If the task that runs it is cancelled (or an enclosing
+///   scope: a timeout, an outer group), the cancel goes to the body first, as in CPython: the
+///   children run on while the body handles it (it may, say, tell its workers to drain a queue
+///   and await them), and are cancelled when the body ends; then the group awaits them and
+///   returns `Err(Cancelled)`. A child that fails meanwhile interrupts the body's handling with
+///   a new request. A cancel that arrives after the body ended goes to the children at once. A
+///   body that suppresses the cancel and returns a value lets the group finish normally.
+/// - Failures take priority over a cancel from outside, as in CPython: if children failed as
+///   well, the group returns the group error, and the cancel is given back to its owner (the
+///   task's request is re-armed, an enclosing scope's is put back), so the owner's next
+///   cancellation point sees it: an inner group never swallows an outer one's cancel.
 /// - Spawning into a finished group, or into one that is shutting down, is a [`GroupSpawnError`].
 ///   A body or child that stops on a "shutting down" refusal (`tg.spawn(..)?`) is treated like
 ///   one that stopped on the cancellation it stands for: it is not counted as a failure.
@@ -260,8 +268,9 @@ pin_project! {
 /// A cancel request the group took from the task that runs it (or from an enclosing scope).
 struct Outer {
     cancel: Cancelled,
-    /// The task's own request (which can be re-armed), not an enclosing scope's.
-    own: bool,
+    /// Whose request it is: the task's own (re-armed when the group's errors win), or an
+    /// enclosing scope's (put back into that scope when the group's errors win).
+    owner: Owner,
 }
 
 pin_project! {
@@ -302,7 +311,12 @@ pin_project! {
 /// The cancel request meant for the code that awaits the group: the task's own first (it can be
 /// re-armed later), then the innermost enclosing scope's.
 fn take_outer_cancel(point: &mut Registration, waker: &std::task::Waker) -> Option<Outer> {
-    crate::context::take_cancel_from(point, waker).map(|(cancel, own)| Outer { cancel, own })
+    crate::context::take_cancel_from(point, waker).map(|(cancel, owner)| Outer { cancel, owner })
+}
+
+/// The message of the cancel from outside, if there is one.
+fn outer_message(outer: &Option<Outer>) -> Option<Arc<str>> {
+    outer.as_ref().and_then(|o| o.cancel.clone().into_message())
 }
 
 /// Puts a delivered cancel request back on the running task, keeping its count stable (what
@@ -344,60 +358,86 @@ where
         }
         let shared: &Shared = this.shared.as_deref().expect("initialised above");
 
-        // The group is a cancellation point: a cancel of the task that runs it goes to every child
-        // and to the body.
+        // The group is a cancellation point. A cancel of the task that runs it (or of an
+        // enclosing scope) goes to the body first, as in CPython: the children run on while the
+        // body handles it, and are cancelled when the body ends. Once the body is done, it goes
+        // to the children at once.
         if let Some(outer) = take_outer_cancel(this.point, cx.waker()) {
-            shared.close();
+            let message = outer.cancel.clone().into_message();
             *this.outer = Some(outer);
+            if matches!(this.body.as_mut().project(), BodyProj::Running { .. }) {
+                this.scope.cancel(message);
+                crate::context::wake_foreign_points();
+            } else {
+                shared.close();
+            }
         }
-        let message = || {
-            this.outer
-                .as_ref()
-                .and_then(|o| o.cancel.clone().into_message())
-        };
-        if !*this.body_cancelled && shared.cancel_children_if_aborting(message()) {
-            *this.body_cancelled = true;
-            this.scope.cancel(message());
-            crate::context::wake_foreign_points();
-        }
+        // A failure recorded while the body ran (an eager child that failed inside `spawn`,
+        // before this future stored its waker) wakes nobody: the body is polled once more, with
+        // its cancel, so that it sees the failure now and not at its next wake-up.
+        loop {
+            if !*this.body_cancelled
+                && shared.cancel_children_if_aborting(outer_message(this.outer))
+            {
+                *this.body_cancelled = true;
+                this.scope.cancel(outer_message(this.outer));
+                crate::context::wake_foreign_points();
+            }
 
-        if let BodyProj::Running { fut } = this.body.as_mut().project() {
-            let scope = &mut *this.scope;
-            let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
-            let out = match polled {
-                Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
-                // Delivered by dropping the body (just below), which waited in no point.
-                Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
-                Err(payload) => Some(Err(Error::panicked(crate::spawn::panic_message(&*payload)))),
-            };
-            if let Some(out) = out {
-                // The body is dropped now (a panic in its drop is its own failure, not ours).
-                let _ = catch_unwind(AssertUnwindSafe(|| {
-                    this.body.set(Body::Done { out: None });
-                }));
-                let kept = match out {
-                    Ok(value) => Some(Ok(value)),
-                    Err(e) if e.is_cancelled() => {
-                        shared.close();
-                        Some(Err(e))
-                    }
-                    // Stopped by the shutdown (`tg.spawn(..)?` refused): not a failure.
-                    Err(e) if state::is_shutdown_refusal(&e) => {
-                        shared.close();
-                        Some(Err(Cancelled::default().into()))
-                    }
-                    Err(e) => {
-                        shared.body_failed(e);
-                        None
+            if let BodyProj::Running { fut } = this.body.as_mut().project() {
+                let scope = &mut *this.scope;
+                let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
+                let out = match polled {
+                    Ok(Poll::Pending) => None,
+                    Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
+                    // Delivered by dropping the body (just below), which waited in no point.
+                    Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
+                    Err(payload) => {
+                        Some(Err(Error::panicked(crate::spawn::panic_message(&*payload))))
                     }
                 };
-                this.body.set(Body::Done { out: kept });
-                let message = this
-                    .outer
-                    .as_ref()
-                    .and_then(|o| o.cancel.clone().into_message());
-                shared.cancel_children_if_aborting(message);
+                if let Some(out) = out {
+                    // The body is dropped now (a panic in its drop is its own failure, not ours).
+                    let _ = catch_unwind(AssertUnwindSafe(|| {
+                        this.body.set(Body::Done { out: None });
+                    }));
+                    let kept = match out {
+                        // The body took the cancel from outside and suppressed it: that stands
+                        // (as a timeout's suppressed cancel), and the group goes on normally.
+                        Ok(value) if this.scope.was_delivered() && !*this.body_cancelled => {
+                            *this.outer = None;
+                            Some(Ok(value))
+                        }
+                        Ok(value) => Some(Ok(value)),
+                        Err(e) if e.is_cancelled() => {
+                            shared.close();
+                            Some(Err(e))
+                        }
+                        // Stopped by the shutdown (`tg.spawn(..)?` refused): not a failure.
+                        Err(e) if state::is_shutdown_refusal(&e) => {
+                            shared.close();
+                            Some(Err(Cancelled::default().into()))
+                        }
+                        Err(e) => {
+                            shared.body_failed(e);
+                            None
+                        }
+                    };
+                    this.body.set(Body::Done { out: kept });
+                    if this.outer.is_some() {
+                        // The body ended while a cancel from outside stands: now the children.
+                        shared.close();
+                    }
+                    let message = this
+                        .outer
+                        .as_ref()
+                        .and_then(|o| o.cancel.clone().into_message());
+                    shared.cancel_children_if_aborting(message);
+                }
+            }
+            let running = matches!(this.body.as_mut().project(), BodyProj::Running { .. });
+            if !(running && !*this.body_cancelled && shared.is_aborting()) {
+                break;
             }
         }
 
@@ -408,8 +448,20 @@ where
         *this.finished = true;
         let outer = this.outer.take();
         if !errors.is_empty() {
-            if let Some(Outer { cancel, own: true }) = outer {
-                rearm(cancel);
+            // The request was not the group's to keep: it goes back to its owner, whose next
+            // cancellation point sees it (nothing lost).
+            match outer {
+                Some(Outer {
+                    cancel,
+                    owner: Owner::Task,
+                }) => rearm(cancel),
+                Some(Outer {
+                    cancel,
+                    owner: Owner::Scope(level),
+                }) => {
+                    crate::context::put_back(level, cancel);
+                }
+                None => {}
             }
             return Poll::Ready(Err(Error::group(errors)));
         }

@@ -290,8 +290,8 @@ impl Shared {
     }
 
     /// [`TaskGroup::cancel`](super::TaskGroup::cancel), from anywhere: the group shuts down as
-    /// on a cancel of the task that runs it (every child cancelled now, the body at the group's
-    /// next poll, which this wakes), except that the running task is not cancelled. Returns
+    /// on a failure (every child cancelled now, the body at the group's next poll, which this
+    /// wakes), except that nothing failed and the running task is not cancelled. Returns
     /// `false` if the group was already shutting down or over.
     pub(crate) fn cancel_from_handle(&self) -> bool {
         let (cores, waker) = {
@@ -326,6 +326,11 @@ impl Shared {
             core.header().request_cancel(message.clone());
         }
         true
+    }
+
+    /// Whether a failure or a cancel is shutting the group down (or it is over).
+    pub(crate) fn is_aborting(&self) -> bool {
+        !matches!(lock(&self.state).phase, Phase::Open | Phase::Closed)
     }
 
     /// The group's future asks whether it is done: yes once the body is done and no child is
