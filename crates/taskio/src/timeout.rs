@@ -299,7 +299,7 @@ impl Deadline {
     ///
     /// # Errors
     ///
-    /// A [`RescheduleError`](crate::RescheduleError) naming the state, and nothing changed
+    /// A [`RescheduleError`] naming the state, and nothing changed
     /// (`when()` keeps its value), when the timeout that waits on this deadline is past its
     /// useful life (asyncio raises `RuntimeError` in the same states): it is expiring (the
     /// deadline fired and the work is handling the cancel), it has expired (it returned after
