@@ -36,7 +36,6 @@ pub(crate) mod state; // pub(crate): the loom models drive it (`__loom::Group`)
 pub use handle::{GroupSpawnError, TaskGroup};
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -386,21 +385,17 @@ where
 
             if let BodyProj::Running { fut } = this.body.as_mut().project() {
                 let scope = &mut *this.scope;
-                let polled = catch_unwind(AssertUnwindSafe(|| scope.poll(|| fut.poll(cx))));
-                let out = match polled {
+                // `catch` also drops a panic's payload safely (one whose own `Drop` panics).
+                let out = match crate::spawn::catch(|| scope.poll(|| fut.poll(cx))) {
                     Ok(Poll::Pending) => None,
                     Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
                     // Delivered by dropping the body (just below), which waited in no point.
                     Ok(Poll::Ready(Err(cancelled))) => Some(Err(cancelled.into())),
-                    Err(payload) => {
-                        Some(Err(Error::panicked(crate::spawn::panic_message(&*payload))))
-                    }
+                    Err(panicked) => Some(Err(panicked)),
                 };
                 if let Some(out) = out {
                     // The body is dropped now (a panic in its drop is its own failure, not ours).
-                    let _ = catch_unwind(AssertUnwindSafe(|| {
-                        this.body.set(Body::Done { out: None });
-                    }));
+                    let _ = crate::spawn::catch(|| this.body.set(Body::Done { out: None }));
                     let kept = match out {
                         // The body took the cancel from outside and suppressed it: that stands
                         // (as a timeout's suppressed cancel), and the group goes on normally.
