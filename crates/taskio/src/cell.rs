@@ -104,15 +104,24 @@ impl<T> Cell<T> {
             (Some(_), Err(e)) if e.is_failure() => Some(e.clone()),
             _ => None,
         };
-        let (join, done, prev) = {
+        let (join, done, prev, point) = {
             let mut slot = lock(&self.slot);
             slot.output = Some(outcome);
             slot.done = true;
             // The state says done before the lock is released: whoever the lock lets see the
             // outcome (an awaiter, the done observer) also sees `is_done()`.
             let prev = self.header.mark_complete(bits);
-            (slot.join_waker.take(), slot.done_waker.take(), prev)
+            // A done task's await needs no waking for its awaiter's cancels any more: the
+            // registration (and the awaiting task's cell it holds) goes now, not at the drop.
+            let point = if prev & AWAIT_REGISTERED != 0 {
+                std::mem::take(&mut slot.point)
+            } else {
+                Registration::default()
+            };
+            (slot.join_waker.take(), slot.done_waker.take(), prev, point)
         };
+        // Outside the slot's lock (it locks the awaiting task's header).
+        drop(point);
         crate::registry::remove(&self.header.registry_slot);
         if prev & DETACHED != 0 {
             // A report that panics (a subscriber's fault) must not keep the awaiters asleep.
