@@ -9,31 +9,17 @@
 #![cfg(loom)]
 
 mod loom_support;
-use loom_support::yield_once;
+use loom_support::{Flag, flag_waker, yield_once};
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool as StdBool, Ordering as StdOrdering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
-use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::sync::atomic::Ordering;
 use loom::thread;
 use taskio::{__loom, CancellableExt, TaskState};
-
-/// A waker that records that it was woken, in a loom atomic (so loom sees the race).
-struct Flag(AtomicBool);
-
-impl Wake for Flag {
-    fn wake(self: Arc<Self>) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-fn flag_waker() -> (Arc<Flag>, Waker) {
-    let flag = Arc::new(Flag(AtomicBool::new(false)));
-    (flag.clone(), Waker::from(flag))
-}
 
 /// What `FuturesUnordered` does to its child: polls it with a waker of its own, and again only
 /// once that waker fired (or on the first poll).

@@ -11,16 +11,16 @@
 #![cfg(loom)]
 
 mod loom_support;
-use loom_support::yield_once;
+use loom_support::{flag_waker, yield_once};
 
 use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use loom::future::block_on;
-use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::sync::atomic::Ordering;
 use loom::thread;
 use taskio::{__loom, TaskState};
 use tracing::field::{Field, Visit};
@@ -69,20 +69,6 @@ fn reports_of(id: taskio::TaskId) -> usize {
 }
 
 // ---- bodies and wakers --------------------------------------------------------------------
-
-/// A waker that records that it was woken, in a loom atomic (so loom sees the race).
-struct Flag(AtomicBool);
-
-impl Wake for Flag {
-    fn wake(self: Arc<Self>) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-fn flag_waker() -> (Arc<Flag>, Waker) {
-    let flag = Arc::new(Flag(AtomicBool::new(false)));
-    (flag.clone(), Waker::from(flag))
-}
 
 fn failure() -> taskio::Error {
     taskio::Error::msg("boom")

@@ -40,3 +40,18 @@ pub fn check(f: impl Fn() + Sync + Send + 'static) {
     }
     builder.check(f);
 }
+
+/// A waker that records that it was woken, in a loom atomic (so loom sees the race).
+pub struct Flag(pub loom::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, loom::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A [`Flag`] and the waker that raises it.
+pub fn flag_waker() -> (std::sync::Arc<Flag>, std::task::Waker) {
+    let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false)));
+    (flag.clone(), std::task::Waker::from(flag))
+}
