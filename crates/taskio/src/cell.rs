@@ -122,7 +122,6 @@ impl<T> Cell<T> {
         };
         // Outside the slot's lock (it locks the awaiting task's header).
         drop(point);
-        crate::registry::remove(&self.header.registry_slot);
         if prev & DETACHED != 0 {
             // A report that panics (a subscriber's fault) must not keep the awaiters asleep.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report_unread()));
@@ -202,6 +201,12 @@ impl<T> Cell<T> {
         if let Some(Err(error)) = unread {
             crate::report::unretrieved(&self.header, &error);
         }
+    }
+}
+
+impl<T> Drop for Cell<T> {
+    fn drop(&mut self) {
+        crate::registry::died(self.header.shard);
     }
 }
 

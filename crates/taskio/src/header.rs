@@ -102,7 +102,8 @@ pub(crate) struct Header {
     created: u64,
     pub(crate) state: AtomicU64,
     wakeup: Mutex<Wakeup>,
-    pub(crate) registry_slot: crate::registry::Slot,
+    /// The registry shard that lists the task (told when the task is gone).
+    pub(crate) shard: u32,
 }
 
 impl Header {
@@ -111,7 +112,7 @@ impl Header {
         name: Option<Cow<'static, str>>,
         parent: Option<(TaskId, TaskId)>,
         location: &'static Location<'static>,
-        registry_slot: crate::registry::Slot,
+        shard: u32,
     ) -> Self {
         Header {
             id,
@@ -122,7 +123,7 @@ impl Header {
             created: crate::header::since_epoch(Instant::now()),
             state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
-            registry_slot,
+            shard,
         }
     }
 

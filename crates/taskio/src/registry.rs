@@ -3,36 +3,56 @@
 //!
 //! Spawns must not serialise through one global lock: the registry is split into shards, and
 //! each thread inserts into a shard of its own (assigned round-robin the first time it spawns).
-//! A task removes itself when it completes. Entries are `Weak`, so the registry never keeps a
-//! finished task's output alive.
+//! Entries are `Weak`, so the registry never keeps a finished task's output alive, and a task
+//! that ends touches no shard's lock: its entry is swept out later, in a batch (see [`Shard`]).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-
-use slab::Slab;
 
 use crate::cell::TaskCore;
 
 const SHARDS: usize = 32;
 
-/// A shard smaller than this (in entries) is never compacted: it costs at most ~100 KiB.
-const MIN_COMPACT: usize = 4096;
+/// A shard sweeps once this many of its tasks have died, or half as many as were alive after
+/// its last sweep, whichever is more: a sweep costs O(entries), so it is O(1) amortised per
+/// death (at most three entries looked at per death), and a shard holds at most half again its
+/// live tasks' allocations, or this many, for dead ones (a crowd that dies is given back in
+/// halving sweeps, down to this).
+const MIN_SWEEP: usize = 256;
 
-/// One shard: the live tasks that threads assigned to it spawned.
+/// One shard: the tasks that threads assigned to it spawned. Entries are not removed when a
+/// task ends (that would take the spawning thread's lock, and its cache line, on whichever
+/// thread the task ends on): a dead task's entry, a `Weak` whose task is gone, is swept out
+/// later, in a batch, by the thread whose task's death makes the count reach `sweep_at`.
+/// Until then the entry holds the task's allocation (not its contents, which are dropped at
+/// once), so memory stays bounded by the sweep rule.
 struct Shard {
-    tasks: Slab<Weak<dyn TaskCore>>,
-    /// After a compaction that could not finish, the next one waits until fewer tasks than
-    /// this are left (`usize::MAX`: no wait), so that a failing one is not retried on every
-    /// removal.
-    retry_below: usize,
+    /// The spawning thread's line.
+    tasks: Padded<Mutex<Vec<Weak<dyn TaskCore>>>>,
+    /// The dying threads' line: tasks of this shard that died since its last sweep
+    /// (approximate, a few off at most: it only decides when to sweep), and when to sweep.
+    deaths: Padded<Deaths>,
 }
 
-static REGISTRY: [Mutex<Shard>; SHARDS] = [const {
-    Mutex::new(Shard {
-        tasks: Slab::new(),
-        retry_below: usize::MAX,
-    })
+struct Deaths {
+    dead: AtomicUsize,
+    sweep_at: AtomicUsize,
+}
+
+/// A value on cache lines of its own, so that the threads that write it do not slow down
+/// the ones that use its neighbours.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+static REGISTRY: [Shard; SHARDS] = [const {
+    Shard {
+        tasks: Padded(Mutex::new(Vec::new())),
+        deaths: Padded(Deaths {
+            dead: AtomicUsize::new(0),
+            sweep_at: AtomicUsize::new(MIN_SWEEP),
+        }),
+    }
 }; SHARDS];
 static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 
@@ -40,15 +60,8 @@ thread_local! {
     static MY_SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// Where a task sits in the registry, so it can remove itself (8 bytes of every task's cell).
-/// The key changes when its shard is compacted: it is read and written only under the shard's
-/// lock.
-pub(crate) struct Slot {
-    shard: u32,
-    key: AtomicU32,
-}
-
-fn my_shard() -> usize {
+/// The shard this thread's spawns go to (assigned round-robin the first time it spawns).
+pub(crate) fn my_shard() -> u32 {
     MY_SHARD
         .try_with(|s| {
             let mut shard = s.get();
@@ -56,86 +69,58 @@ fn my_shard() -> usize {
                 shard = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
                 s.set(shard);
             }
-            shard
+            shard as u32
         })
         .unwrap_or(0)
 }
 
-fn lock(shard: usize) -> MutexGuard<'static, Shard> {
-    REGISTRY[shard]
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+fn lock(shard: &Shard) -> MutexGuard<'_, Vec<Weak<dyn TaskCore>>> {
+    shard.tasks.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub(crate) fn insert(task: Weak<dyn TaskCore>) -> Slot {
-    let shard = my_shard();
-    let key = lock(shard).tasks.insert(task);
-    Slot {
-        shard: shard as u32,
-        key: AtomicU32::new(
-            u32::try_from(key).expect("taskio: over 4 billion live tasks in one registry shard"),
-        ),
+/// Lists `task` in `shard` (the one [`my_shard`] gave when its header was made).
+pub(crate) fn insert(shard: u32, task: Weak<dyn TaskCore>) {
+    lock(&REGISTRY[shard as usize]).push(task);
+}
+
+/// A task of `shard` is gone (its last reference was dropped): counted, and the shard swept
+/// when enough are. Never waits for the shard's lock: if another thread holds it, a later death
+/// sweeps.
+pub(crate) fn died(shard: u32) {
+    let shard = &REGISTRY[shard as usize];
+    let deaths = &shard.deaths.0;
+    let dead = deaths.dead.fetch_add(1, Ordering::Relaxed) + 1;
+    if dead < deaths.sweep_at.load(Ordering::Relaxed) {
+        return;
     }
+    let mut tasks = match shard.tasks.0.try_lock() {
+        Ok(tasks) => tasks,
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    sweep(deaths, &mut tasks);
 }
 
-pub(crate) fn remove(slot: &Slot) {
-    let mut shard = lock(slot.shard as usize);
-    let removed = shard
-        .tasks
-        .try_remove(slot.key.load(Ordering::Relaxed) as usize);
-    let moved = shard.compact_if_sparse();
-    drop(shard);
-    // Dropped outside the lock (a task's last reference may run its output's `Drop`).
-    drop(removed);
-    drop(moved);
-}
-
-impl Shard {
-    /// A slab never gives back its peak capacity by itself: a million tasks spawned at once
-    /// kept ~24 MiB held after they all ended. Once no more than a quarter of a large shard is
-    /// live, its tasks are moved down to the lowest keys and the rest is freed. Each compaction
-    /// costs O(capacity) and leaves the capacity at the live count, so the next one comes only
-    /// after at least three quarters of a (grown) capacity were removed: O(1) amortised per
-    /// removal, and nothing at all on the spawn path. Returns the references taken to re-key
-    /// the moved tasks, for the caller to drop outside the lock.
-    fn compact_if_sparse(&mut self) -> Vec<Arc<dyn TaskCore>> {
-        let len = self.tasks.len();
-        let capacity = self.tasks.capacity();
-        if capacity < MIN_COMPACT || len >= capacity / 4 || len >= self.retry_below {
-            return Vec::new();
-        }
-        if len == 0 {
-            self.tasks = Slab::new();
-            self.retry_below = usize::MAX;
-            return Vec::new();
-        }
-        let mut moved = Vec::new();
-        let mut finished = true;
-        self.tasks.compact(|weak, _from, to| {
-            // A task whose cell is still being built (its `Arc` not yet made) cannot be told
-            // its new key: it stays, and the compaction stops there.
-            let Some(task) = weak.upgrade() else {
-                finished = false;
-                return false;
-            };
-            task.header()
-                .registry_slot
-                .key
-                .store(to as u32, Ordering::Relaxed);
-            moved.push(task);
-            true
-        });
-        self.retry_below = if finished { usize::MAX } else { len / 2 };
-        moved
+/// Removes the entries of dead tasks. Dropping such a `Weak` frees the task's allocation and
+/// runs no user code, so it is done under the lock. A `Vec` never gives back its peak capacity
+/// by itself (a million tasks spawned at once would keep ~16 MiB): a mostly empty one shrinks.
+fn sweep(deaths: &Deaths, tasks: &mut Vec<Weak<dyn TaskCore>>) {
+    deaths.dead.store(0, Ordering::Relaxed);
+    tasks.retain(|task| task.strong_count() > 0);
+    let live = tasks.len();
+    if tasks.capacity() > 4 * live.max(MIN_SWEEP) {
+        tasks.shrink_to(2 * live);
     }
+    deaths
+        .sweep_at
+        .store((live / 2).max(MIN_SWEEP), Ordering::Relaxed);
 }
 
 /// Every live task, ordered by id.
 pub(crate) fn snapshot() -> Vec<Arc<dyn TaskCore>> {
     let mut tasks = Vec::new();
-    for shard in 0..SHARDS {
-        let shard = lock(shard);
-        tasks.extend(shard.tasks.iter().filter_map(|(_, w)| w.upgrade()));
+    for shard in &REGISTRY {
+        tasks.extend(lock(shard).iter().filter_map(Weak::upgrade));
     }
     tasks.retain(|t| !t.header().is_complete());
     tasks.sort_by_key(|t| t.header().id);
@@ -146,18 +131,18 @@ pub(crate) fn snapshot() -> Vec<Arc<dyn TaskCore>> {
 mod tests {
     use std::time::Duration;
 
-    /// The capacity of this thread's shard, in entries, and its live count.
+    /// This thread's shard: its capacity and length, in entries.
     fn my_shard() -> (usize, usize) {
-        let shard = super::lock(super::my_shard());
-        (shard.tasks.capacity(), shard.tasks.len())
+        let tasks = super::lock(&super::REGISTRY[super::my_shard() as usize]);
+        (tasks.capacity(), tasks.len())
     }
 
     /// A million pending tasks, cancelled and reaped, left ~24 MiB of registry capacity held
-    /// (the slab's peak) where tokio gives its memory back. Here 100k on the current-thread
-    /// runtime (every one in this thread's shard): the capacity comes back down, and the tasks
-    /// the compaction moved still remove themselves.
+    /// (the peak) where tokio gives its memory back. Here 100k on the current-thread runtime
+    /// (every one in this thread's shard): the entries of dead tasks are swept out as they die
+    /// and the capacity comes back down; the tasks still alive stay listed.
     #[test]
-    fn the_registry_gives_back_its_peak_capacity_once_the_tasks_are_gone() {
+    fn the_registry_sweeps_dead_tasks_and_gives_back_its_peak_capacity() {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -165,7 +150,7 @@ mod tests {
             .unwrap();
         let hour = Duration::from_secs(3600);
         rt.block_on(async {
-            // Long-lived tasks: one with one of the lowest keys, one with the highest.
+            // Long-lived tasks: one listed before the crowd, one after.
             let low = crate::spawn(async move { crate::sleep(hour).await });
             let tasks: Vec<_> = (0..100_000)
                 .map(|_| crate::spawn(async move { crate::sleep(hour).await }))
@@ -180,20 +165,41 @@ mod tests {
             for t in tasks {
                 assert!(t.await.unwrap_err().is_cancelled());
             }
-            let (after, live) = my_shard();
+            let (after, len) = my_shard();
             assert!(
-                after < super::MIN_COMPACT,
-                "capacity {after} after, {peak} at the peak"
+                len <= 2 * super::MIN_SWEEP && after <= 8 * super::MIN_SWEEP,
+                "{len} entries in a capacity of {after} after, {peak} at the peak"
             );
-            // `high` was moved down: it still removes its own entry, not another's.
-            high.cancel();
-            assert!(high.await.unwrap_err().is_cancelled());
-            assert_eq!(my_shard().1, live - 1);
             let listed = crate::all_tasks();
             assert!(listed.iter().any(|t| t.id == low.id()));
-            low.cancel();
-            assert!(low.await.unwrap_err().is_cancelled());
-            assert_eq!(my_shard().1, live - 2);
+            assert!(listed.iter().any(|t| t.id == high.id()));
+            for t in [low, high] {
+                t.cancel();
+                assert!(t.await.unwrap_err().is_cancelled());
+            }
+            assert!(crate::all_tasks().is_empty());
+        });
+    }
+
+    /// Tasks that end on other threads than their spawner's are swept too (by whichever thread
+    /// drops their last reference).
+    #[test]
+    fn dead_tasks_of_another_threads_shard_are_swept() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..20 {
+                let tasks: Vec<_> = (0..10_000u32)
+                    .map(|i| crate::spawn(async move { crate::Ok(i) }))
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            }
+            let (_, len) = my_shard();
+            assert!(len <= 2 * super::MIN_SWEEP, "{len} entries left");
         });
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
+use tokio::task::JoinHandle;
 
 use crate::cell::{Cell, Member, TaskCore, label_error};
 use crate::error::{Cancelled, Error};
@@ -294,7 +295,7 @@ impl Builder {
         let core = Some(cell.clone());
         let stage = Stage::Running { future };
         let header = cell.header();
-        match gate {
+        let join = match gate {
             None => launcher.launch(
                 TaskFuture {
                     core,
@@ -308,8 +309,8 @@ impl Builder {
                 let gate = Gated(Some(Admission::Waiting(gate)));
                 launcher.launch(TaskFuture { core, gate, stage }, self.eager, header)
             }
-        }
-        Task { cell }
+        };
+        Task { cell, _tokio: join }
     }
 }
 
@@ -319,7 +320,12 @@ trait Launch<F: Future>
 where
     F::Output: TaskOutput,
 {
-    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, header: &Header);
+    fn launch<G: StartGate>(
+        self,
+        running: TaskFuture<F, G>,
+        eager: bool,
+        header: &Header,
+    ) -> Option<JoinHandle<()>>;
 }
 
 /// `tokio::spawn` on a runtime's handle.
@@ -330,8 +336,13 @@ where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, header: &Header) {
-        launch(self.0, running, eager, header);
+    fn launch<G: StartGate>(
+        self,
+        running: TaskFuture<F, G>,
+        eager: bool,
+        header: &Header,
+    ) -> Option<JoinHandle<()>> {
+        launch(self.0, running, eager, header)
     }
 }
 
@@ -343,8 +354,13 @@ where
     F: Future + 'static,
     F::Output: TaskOutput,
 {
-    fn launch<G: StartGate>(self, running: TaskFuture<F, G>, eager: bool, _: &Header) {
-        launch_local(running, eager);
+    fn launch<G: StartGate>(
+        self,
+        running: TaskFuture<F, G>,
+        eager: bool,
+        _: &Header,
+    ) -> Option<JoinHandle<()>> {
+        launch_local(running, eager)
     }
 }
 
@@ -367,7 +383,8 @@ fn launch<F, G>(
     running: TaskFuture<F, G>,
     eager: bool,
     header: &Header,
-) where
+) -> Option<JoinHandle<()>>
+where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
     G: StartGate,
@@ -377,10 +394,11 @@ fn launch<F, G>(
         let mut running = Box::pin(running);
         let mut cx = Context::from_waker(Waker::noop());
         if running.as_mut().poll_task(&mut cx, false).is_pending() {
-            to_tokio(handle, running, header);
+            return Some(to_tokio(handle, running, header));
         }
+        None
     } else {
-        to_tokio(handle, running, header);
+        Some(to_tokio(handle, running, header))
     }
 }
 
@@ -388,23 +406,22 @@ fn launch<F, G>(
 /// `tracing` feature, which taskio then turns on), the task carries its taskio name into tokio's
 /// own task builder, so that tokio-console shows it.
 #[inline]
-fn to_tokio<T>(handle: &tokio::runtime::Handle, future: T, header: &Header)
+fn to_tokio<T>(handle: &tokio::runtime::Handle, future: T, header: &Header) -> JoinHandle<()>
 where
     T: Future<Output = ()> + Send + 'static,
 {
     #[cfg(tokio_unstable)]
     {
         let name = header.name();
-        let spawned = tokio::task::Builder::new()
+        tokio::task::Builder::new()
             .name(&name)
             .spawn_on(future, handle)
-            .expect("taskio: tokio's task builder spawns on a live runtime handle");
-        drop(spawned);
+            .expect("taskio: tokio's task builder spawns on a live runtime handle")
     }
     #[cfg(not(tokio_unstable))]
     {
         let _ = header;
-        drop(handle.spawn(future));
+        handle.spawn(future)
     }
 }
 
@@ -445,7 +462,7 @@ impl Drop for EagerLevel {
 
 /// [`launch`] for a future that need not be `Send`: onto the thread's `LocalSet`, where it is
 /// polled only on this thread.
-fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool)
+fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool) -> Option<JoinHandle<()>>
 where
     F: Future + 'static,
     F::Output: TaskOutput,
@@ -456,10 +473,11 @@ where
         let mut running = Box::pin(running);
         let mut cx = Context::from_waker(Waker::noop());
         if running.as_mut().poll_task(&mut cx, false).is_pending() {
-            drop(tokio::task::spawn_local(running));
+            return Some(tokio::task::spawn_local(running));
         }
+        None
     } else {
-        drop(tokio::task::spawn_local(running));
+        Some(tokio::task::spawn_local(running))
     }
 }
 
@@ -516,19 +534,19 @@ fn new_cell<T: Send + 'static>(
     parent: Option<(TaskId, TaskId)>,
     member: Option<Member>,
 ) -> Arc<Cell<T>> {
-    Arc::new_cyclic(|weak: &std::sync::Weak<Cell<T>>| {
-        let weak: std::sync::Weak<dyn TaskCore> = weak.clone();
-        let slot = crate::registry::insert(weak);
-        let mut header = Header::new(TaskId::next(), name, parent, location, slot);
-        if parent.is_none()
-            && let Some(main) = crate::run::adopting_main()
-        {
-            // Spawned outside any task on a thread of `run`'s runtime (in `spawn_blocking`, in
-            // a plain tokio task): no parent, but it belongs to that run.
-            header.root = main;
-        }
-        Cell::new(header, member)
-    })
+    let shard = crate::registry::my_shard();
+    let mut header = Header::new(TaskId::next(), name, parent, location, shard);
+    if parent.is_none()
+        && let Some(main) = crate::run::adopting_main()
+    {
+        // Spawned outside any task on a thread of `run`'s runtime (in `spawn_blocking`, in a
+        // plain tokio task): no parent, but it belongs to that run.
+        header.root = main;
+    }
+    let cell = Arc::new(Cell::new(header, member));
+    let weak: std::sync::Weak<dyn TaskCore> = Arc::downgrade(&cell) as _;
+    crate::registry::insert(shard, weak);
+    cell
 }
 
 /// A task and its running future, not scheduled anywhere: the `loom` models poll and drop the
@@ -552,7 +570,7 @@ where
         gate: Ungated,
         stage: Stage::Running { future },
     };
-    (Task { cell }, running)
+    (Task { cell, _tokio: None }, running)
 }
 
 /// `spawn` was called outside a tokio runtime: asyncio's "no running event loop".
