@@ -180,6 +180,11 @@ pub fn impl_label<'a>(workload: &str, imp: &'a str) -> &'a str {
         "tokio-spawn" => "tokio spawn + JoinHandle",
         "tokio-joinset" => "tokio JoinSet",
         "tokio-abort" => "tokio abort + await",
+        "tokio-token" if workload.starts_with("W2") => "tokio CancellationToken cancel + await",
+        "tokio-token" if workload.starts_with("W6") || workload.starts_with("W11") => {
+            "tokio JoinSet, a CancellationToken per task"
+        }
+        "tokio-token" => "tokio spawn + select! on a CancellationToken",
         "join_all" => "futures join_all",
         "futures-unordered" => "futures FuturesUnordered",
         "plain" => "plain",
@@ -236,9 +241,11 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         v
     };
     let group: &[&'static str] = &["taskio-group", "tokio-joinset"];
+    let group_token: &[&'static str] = &["taskio-group", "tokio-joinset", "tokio-token"];
     let w1 = with_gather(&[
         "taskio-await",
         "tokio-await",
+        "tokio-token",
         "tokio-joinset",
         "join_all",
         "futures-unordered",
@@ -264,7 +271,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
     );
     add("W1", &["asyncio-gather"], python, q(&[100_000], &[10_000]));
 
-    let w2 = ["taskio-cancel", "tokio-abort"];
+    let w2 = ["taskio-cancel", "tokio-abort", "tokio-token"];
     add("W2", &w2, &[Ct, Mt2], q(&[100_000], &[10_000]));
     add("W2", &["asyncio-cancel"], python, q(&[100_000], &[10_000]));
 
@@ -304,7 +311,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         let w6 = group;
         add(
             "W6-trivial",
-            w6,
+            group_token,
             &[Ct, Mt2, CtTask, Mt2Task],
             q(&[100_000], &[10_000]),
         );
@@ -378,7 +385,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
         q(&[100_000], &[10_000]),
     );
 
-    let w11 = ["taskio-joinset", "tokio-joinset"];
+    let w11 = ["taskio-joinset", "tokio-joinset", "tokio-token"];
     add(
         "W11",
         &w11,

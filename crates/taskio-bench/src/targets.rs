@@ -115,6 +115,22 @@ pub fn all() -> Vec<Target> {
         1.2,
         "≤1.2× tokio JoinHandle",
     );
+    for (workload, subject, rts) in [
+        ("W1", "taskio-await", &rust[..]),
+        ("W2", "taskio-cancel", &[Ct, Mt2][..]),
+        ("W6-trivial", "taskio-group", &rust[..]),
+        ("W11", "taskio-joinset", &rust[..]),
+    ] {
+        ratio(
+            workload,
+            subject,
+            "tokio-token",
+            rts,
+            Metric::Ns,
+            1.0,
+            "never slower than the hand-rolled CancellationToken",
+        );
+    }
     ratio(
         "W2",
         "taskio-cancel",

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+pub mod token;
 pub mod w10_eager;
 pub mod w11_join_set;
 pub mod w1_spawn;

@@ -1,13 +1,16 @@
 //! W1: spawn N trivial tasks, then gather their results (`asyncio.gather(*[create_task(..)])`).
 //!
 //! taskio: spawn + await each handle in order, and `taskio::gather` over the handles.
-//! tokio: spawn + await each `JoinHandle` in order; `JoinSet` spawn + `join_next` until empty.
+//! tokio: spawn + await each `JoinHandle` in order; `JoinSet` spawn + `join_next` until empty;
+//! the hand-rolled cooperative variant (`tokio-token`, see [`super::token`]).
 //! futures-util: `join_all` and `FuturesUnordered` over the `JoinHandle`s.
 
 use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+
+use tokio_util::sync::CancellationToken;
 
 use super::{CaseFuture, Sample, check_sum};
 
@@ -47,6 +50,25 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             let mut sum = 0;
             for t in tasks {
                 sum += t.await.expect("trivial task");
+            }
+            let elapsed = start.elapsed();
+            check_sum(sum, n);
+            Sample::timed(elapsed, n)
+        }),
+        "tokio-token" => Box::pin(async move {
+            let start = Instant::now();
+            let root = CancellationToken::new();
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    tokio::spawn(super::token::cancellable(
+                        root.child_token(),
+                        async move { i },
+                    ))
+                })
+                .collect();
+            let mut sum = 0;
+            for t in tasks {
+                sum += t.await.expect("trivial task").expect("not cancelled");
             }
             let elapsed = start.elapsed();
             check_sum(sum, n);

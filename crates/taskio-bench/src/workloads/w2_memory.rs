@@ -4,13 +4,15 @@
 //! runs, so the measurement starts once every task is parked). The resident-memory delta over N
 //! is the memory per pending task (handles included). Then every task is stopped and awaited:
 //! taskio `cancel()` + await (the parked future is a cancellation point through
-//! `.cancellable()`), tokio `abort()` + await. The time of that is the per-task figure.
+//! `.cancellable()`), tokio `abort()` + await, and the hand-rolled cooperative variant
+//! (`tokio-token`: each task's own `CancellationToken` cancelled, see [`super::token`]). The time of that is the per-task figure.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use taskio::CancellableExt;
+use tokio_util::sync::CancellationToken;
 
 use super::{CaseFuture, Sample};
 use crate::rss::resident_bytes;
@@ -63,6 +65,35 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             }
             for t in tasks {
                 assert!(t.await.expect_err("aborted").is_cancelled());
+            }
+            Sample {
+                rss_bytes_per_task: Some(rss),
+                ..Sample::timed(start.elapsed(), n)
+            }
+        }),
+        "tokio-token" => Box::pin(async move {
+            let started = Arc::new(AtomicUsize::new(0));
+            let before = settle().await;
+            let root = CancellationToken::new();
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let started = started.clone();
+                    let token = root.child_token();
+                    let handle =
+                        tokio::spawn(super::token::cancellable(token.clone(), async move {
+                            started.fetch_add(1, Ordering::Relaxed);
+                            std::future::pending::<()>().await;
+                        }));
+                    (handle, token)
+                })
+                .collect();
+            let rss = parked(&started, n, before).await;
+            let start = Instant::now();
+            for (_, token) in &tasks {
+                token.cancel();
+            }
+            for (t, _) in tasks {
+                assert!(t.await.expect("cancelled, not aborted").is_none());
             }
             Sample {
                 rss_bytes_per_task: Some(rss),

@@ -9,7 +9,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{CaseFuture, Sample};
+use tokio_util::sync::CancellationToken;
+
+use super::{CaseFuture, Sample, check_sum};
 
 const FAIL_AFTER: Duration = Duration::from_millis(20);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -28,6 +30,24 @@ pub fn run_trivial(imp: &str, n: usize) -> Option<CaseFuture> {
             .await
             .expect("group");
             Sample::timed(start.elapsed(), n)
+        }),
+        "tokio-token" => Box::pin(async move {
+            let start = Instant::now();
+            let root = CancellationToken::new();
+            let mut set = tokio::task::JoinSet::new();
+            for i in 0..n {
+                set.spawn(super::token::cancellable(
+                    root.child_token(),
+                    async move { i },
+                ));
+            }
+            let mut sum = 0;
+            while let Some(r) = set.join_next().await {
+                sum += r.expect("trivial task").expect("not cancelled");
+            }
+            let elapsed = start.elapsed();
+            check_sum(sum, n);
+            Sample::timed(elapsed, n)
         }),
         "tokio-joinset" => Box::pin(async move {
             let start = Instant::now();
