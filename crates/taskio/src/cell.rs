@@ -122,7 +122,7 @@ impl<T> Cell<T> {
         };
         // Outside the slot's lock (it locks the awaiting task's header).
         drop(point);
-        if prev & DETACHED != 0 {
+        if prev & DETACHED != 0 && matches!(bits, OUTCOME_FAILED | OUTCOME_PANICKED) {
             // A report that panics (a subscriber's fault) must not keep the awaiters asleep.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report_unread()));
         }
@@ -188,7 +188,8 @@ impl<T> Cell<T> {
             let point = std::mem::take(&mut lock(&self.slot).point);
             drop(point);
         }
-        if prev & crate::header::COMPLETE != 0 {
+        // Only a failure is reported: an unread value or cancellation needs no look at the slot.
+        if prev & crate::header::COMPLETE != 0 && crate::header::outcome_is_failure(prev) {
             self.report_unread();
         }
     }

@@ -33,6 +33,13 @@ pub(crate) const OUTCOME_OK: u64 = 0;
 pub(crate) const OUTCOME_FAILED: u64 = 1 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_CANCELLED: u64 = 2 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_PANICKED: u64 = 3 << OUTCOME_SHIFT;
+
+/// Whether the outcome recorded in `state` (once complete) is a failure: an error or a panic,
+/// the outcomes that are reported if nobody reads them.
+#[inline]
+pub(crate) fn outcome_is_failure(state: u64) -> bool {
+    matches!(state & OUTCOME_MASK, OUTCOME_FAILED | OUTCOME_PANICKED)
+}
 /// The body's poll returned (or panicked): the outcome is being decided, and a cancel request
 /// that comes now is refused, as one on a done task is.
 pub(crate) const CLOSED: u64 = 1 << 8;

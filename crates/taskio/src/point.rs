@@ -56,15 +56,23 @@ impl Registration {
         }));
     }
 
-    /// Leaves the task's list (the point ended, or moved).
+    /// Leaves the task's list (the point ended, or moved). Inline: most points never
+    /// registered, and pay one test of a null pointer.
+    #[inline]
     pub(crate) fn clear(&mut self) {
         if let Some(reg) = self.slot.take() {
-            reg.task.header().remove_foreign(reg.key);
+            Self::leave(reg);
         }
+    }
+
+    #[cold]
+    fn leave(reg: Box<Registered>) {
+        reg.task.header().remove_foreign(reg.key);
     }
 }
 
 impl Drop for Registration {
+    #[inline]
     fn drop(&mut self) {
         self.clear();
     }

@@ -817,3 +817,25 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "a panic with a non-string payload".to_owned()
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        fn size_of_task<F: Future>(_: &F) -> (usize, usize, usize)
+        where
+            F::Output: TaskOutput,
+        {
+            (
+                std::mem::size_of::<F>(),
+                std::mem::size_of::<TaskFuture<Spanned<F>, Ungated>>(),
+                std::mem::size_of::<Option<F>>(),
+            )
+        }
+        let i = 5usize;
+        let f = async move { crate::Ok(i) };
+        eprintln!("body, task future, cell: {:?}", size_of_task(&f));
+    }
+}
