@@ -19,33 +19,7 @@ use crate::header::{
 };
 use crate::point::Registration;
 use crate::sync::{Mutex, lock};
-
-/// A task group, as its children's cells see it: told once of each child's completion.
-pub(crate) trait GroupHook: Send + Sync + 'static {
-    /// Child `key` is done; `failure` is a clone of its error if it failed (a cancellation is
-    /// not a failure). Called from `complete`, after the outcome is stored and readable.
-    fn child_done(&self, key: usize, header: &Header, failure: Option<Error>);
-}
-
-/// A child's link to its task group (no allocation of its own: the group's `Arc` and a key).
-pub(crate) struct Member {
-    pub(crate) group: Arc<dyn GroupHook>,
-    pub(crate) key: usize,
-}
-
-/// What the running future, the registry and the current-task slot need of a task, whatever its
-/// output type.
-pub(crate) trait TaskCore: Send + Sync + 'static {
-    fn header(&self) -> &Header;
-
-    /// The cell as `Any`, so the running future can take back its typed `Arc<Cell<T>>` from the
-    /// thread-local current task (a move and a type check, no reference counting).
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-
-    /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
-    /// the handle's own await uses a separate waker.
-    fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()>;
-}
+use crate::task_core::{Member, TaskCore};
 
 struct Slot<T> {
     output: Option<Result<T>>,

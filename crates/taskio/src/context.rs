@@ -14,10 +14,10 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::task::Waker;
 
-use crate::cell::TaskCore;
 use crate::error::Cancelled;
 use crate::header::Header;
 use crate::point::{Registration, WakerId};
+use crate::task_core::TaskCore;
 
 /// A cancel scope's request while the scope's code is being polled.
 pub(crate) struct Frame {
@@ -129,7 +129,7 @@ pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
 
 /// The current task's id, if code of a taskio task is running on this thread.
 #[inline]
-pub(crate) fn current_id() -> Option<crate::task::TaskId> {
+pub(crate) fn current_id() -> Option<crate::id::TaskId> {
     with_current(|t| t.header().id)
 }
 

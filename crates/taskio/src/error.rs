@@ -54,7 +54,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::task::TaskId;
+use crate::id::TaskId;
 
 #[cfg(feature = "anyhow")]
 mod anyhow_bridge;

@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::cell::TaskCore;
+use crate::id::{TaskId, TaskState};
 use crate::introspect::TaskInfo;
-use crate::task::{TaskId, TaskState};
+use crate::task_core::TaskCore;
 
 /// A cloneable, `Send + Sync` handle to a task that can cancel or abort it and read its id, name,
 /// state and cancel count, but never takes its outcome: that stays with the

@@ -12,8 +12,8 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::error::{Cancelled, TaskLabel};
+use crate::id::{TaskId, TaskState};
 use crate::sync::{AtomicU64, Mutex, Ordering};
-use crate::task::{TaskId, TaskState};
 
 /// The body has been polled at least once (pending → running).
 pub(crate) const POLLED: u64 = 1 << 0;

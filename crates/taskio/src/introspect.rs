@@ -13,9 +13,9 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cell::TaskCore;
 use crate::header::Header;
-use crate::task::{TaskId, TaskState};
+use crate::id::{TaskId, TaskState};
+use crate::task_core::TaskCore;
 
 /// A snapshot of one task: what `all_tasks()` lists and `tree()` draws.
 ///

@@ -18,10 +18,11 @@ use slab::Slab;
 
 use crate::error::{Error, Result};
 use crate::handle::TaskHandle;
+use crate::id::TaskId;
 use crate::output::TaskOutput;
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::spawn::Builder;
-use crate::task::{Task, TaskId};
+use crate::task::Task;
 
 /// Tasks spawned into a set and taken out as they complete: tokio's `JoinSet` for taskio tasks.
 ///

@@ -289,38 +289,53 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-#[cfg(loom)]
-#[doc(hidden)]
-#[path = "loom_surface.rs"]
-pub mod __loom;
-pub mod as_completed;
-pub mod cancel;
+// Layers. Imports point down only (tests/layers.rs checks that the module graph has no cycle):
+//
+// 1. Plain values: `id` (TaskId, TaskState), `error`, `output`, `sync`, `reschedule_error`.
+// 2. The machinery, private: `header` (a task's state word and wakers), `task_core` (the
+//    face of a task the machinery holds), `point` (a cancellation point's registration),
+//    `registry` (the live tasks), `run_scope` (what a run shares below it), `report` (outcomes
+//    nobody read), `cell` (the outcome slot), `context` (the current task and its cancel
+//    frames), `scope` (drop delivery around inline code), `span`, `ready_queue`.
+// 3. The rooms, public: `task`, `spawn`, `cancel`, `time`, `timeout`, `shield`, `gather`,
+//    `wait`, `as_completed`, `task_set`, `join_set`, `group`, `handle`, `introspect`, `tree`,
+//    `local`, `to_thread`, `run`; each opens with its guide.
+
 mod cell;
 mod context;
-pub mod error;
-pub mod gather;
-mod gather_macro;
-mod gather_small;
-pub mod group;
-pub mod handle;
 mod header;
-pub mod introspect;
-pub mod join_set;
-pub mod local;
-#[cfg(feature = "macros")]
-mod main_macro;
+mod id;
 mod output;
 mod point;
 mod ready_queue;
 mod registry;
 mod report;
 mod reschedule_error;
-pub mod run;
+mod run_scope;
 mod scope;
-pub mod shield;
 mod span;
-pub mod spawn;
 mod sync;
+mod task_core;
+
+#[cfg(loom)]
+#[doc(hidden)]
+#[path = "loom_surface.rs"]
+pub mod __loom;
+pub mod as_completed;
+pub mod cancel;
+pub mod error;
+pub mod gather;
+mod gather_macro;
+pub mod group;
+pub mod handle;
+pub mod introspect;
+pub mod join_set;
+pub mod local;
+#[cfg(feature = "macros")]
+mod main_macro;
+pub mod run;
+pub mod shield;
+pub mod spawn;
 pub mod task;
 pub mod task_set;
 pub mod time;

@@ -9,12 +9,12 @@ use std::task::{Context, Poll, Waker};
 
 use std::sync::Arc;
 
-use crate::cell::{Member, TaskCore};
 use crate::error::Error;
 use crate::group::state::Shared;
 use crate::output::TaskOutput;
 use crate::spawn::{TaskFuture, Ungated};
 use crate::task::Task;
+use crate::task_core::{Member, TaskCore};
 
 /// The running side of a task: what tokio would own and poll.
 pub struct Running<F>

@@ -16,8 +16,8 @@
 use std::sync::Arc;
 use std::task::Waker;
 
-use crate::cell::TaskCore;
 use crate::header::Header;
+use crate::task_core::TaskCore;
 
 /// What one cancellation point holds: its registration with a task, while it has one.
 #[derive(Default)]
@@ -60,14 +60,16 @@ impl Registration {
     /// registered, and pay one test of a null pointer.
     #[inline]
     pub(crate) fn clear(&mut self) {
-        if let Some(reg) = self.slot.take() {
-            Self::leave(reg);
+        if self.slot.is_some() {
+            self.leave();
         }
     }
 
     #[cold]
-    fn leave(reg: Box<Registered>) {
-        reg.task.header().remove_foreign(reg.key);
+    fn leave(&mut self) {
+        if let Some(reg) = self.slot.take() {
+            reg.task.header().remove_foreign(reg.key);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use crate::cell::TaskCore;
+use crate::task_core::TaskCore;
 
 const SHARDS: usize = 32;
 

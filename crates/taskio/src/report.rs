@@ -21,7 +21,7 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
     }
     let name = header.name();
     let cause = text(error);
-    if crate::run::in_shutdown(header.root) {
+    if crate::run_scope::in_shutdown(header.root) {
         return during_shutdown(header, &name, error.is_panic(), &cause);
     }
     if no_subscriber() {

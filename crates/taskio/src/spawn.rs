@@ -16,13 +16,15 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 use tokio::task::JoinHandle;
 
-use crate::cell::{Cell, Member, TaskCore, label_error};
+use crate::cell::{Cell, label_error};
 use crate::error::{Cancelled, Error};
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
+use crate::id::TaskId;
 use crate::output::TaskOutput;
 use crate::span::Spanned;
 use crate::sync::Ordering;
-use crate::task::{Task, TaskId};
+use crate::task::Task;
+use crate::task_core::{Member, TaskCore};
 
 /// Starts `future` as a new task, at once, and returns its handle: asyncio's `create_task`.
 ///
@@ -537,7 +539,7 @@ fn new_cell<T: Send + 'static>(
     let shard = crate::registry::my_shard();
     let mut header = Header::new(TaskId::next(), name, parent, location, shard);
     if parent.is_none()
-        && let Some(main) = crate::run::adopting_main()
+        && let Some(main) = crate::run_scope::adopting_main()
     {
         // Spawned outside any task on a thread of `run`'s runtime (in `spawn_blocking`, in a
         // plain tokio task): no parent, but it belongs to that run.

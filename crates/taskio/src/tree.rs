@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::id::TaskId;
 use crate::introspect::TaskInfo;
-use crate::task::TaskId;
 
 /// How many levels of a tree's text get their guides (`│   `); deeper lines give their depth
 /// as a number (`┆ depth 40 └── ...`), so that a deep chain's text is linear in its length.
@@ -225,8 +225,8 @@ mod tests {
     use std::time::Duration;
 
     use super::{GUIDED_LEVELS, TaskTree};
+    use crate::id::{TaskId, TaskState};
     use crate::introspect::TaskInfo;
-    use crate::task::{TaskId, TaskState};
 
     /// Task `n` of a tree whose ids are `ids` (task `n` has id `ids[n]`).
     fn info(ids: &[TaskId], n: usize, parent: Option<usize>) -> TaskInfo {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::state::{Refusal, Shared};
-use crate::cell::{Member, TaskCore};
 use crate::output::TaskOutput;
 use crate::spawn::{Builder, Gate, Placement, SpawnError};
 use crate::task::Task;
+use crate::task_core::{Member, TaskCore};
 
 /// The handle of a running task group: spawn children with it. A cheap `Clone`; clones may be
 /// moved into the children, which can then spawn siblings.

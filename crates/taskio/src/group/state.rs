@@ -17,11 +17,11 @@ use std::task::Waker;
 
 use slab::Slab;
 
-use crate::cell::{GroupHook, TaskCore};
 use crate::error::Error;
 use crate::header::Header;
+use crate::id::TaskId;
 use crate::sync::{Mutex, lock};
-use crate::task::TaskId;
+use crate::task_core::{GroupHook, TaskCore};
 
 /// What a supervisor group hands each child failure to, as it happens, instead of keeping it.
 pub(crate) type FailureHook = Arc<dyn Fn(Error) + Send + Sync>;

@@ -26,11 +26,13 @@ use std::task::{Context, Poll, Waker};
 
 use crate::context::take_cancel_at;
 use crate::error::{Cancelled, Error, Result};
-use crate::gather_small::Small;
 use crate::output::TaskOutput;
 use crate::point::Registration;
 use crate::ready_queue::{Entry, ReadyQueue};
 use crate::scope::Scope;
+use small::Small;
+
+mod small;
 
 /// Up to this many inputs (when the size hint did not tell, or with a limit), every running input
 /// is polled on each wake, with no per-input waker.
@@ -313,7 +315,7 @@ where
     fn new(futures: impl IntoIterator<Item = F>, settled: bool) -> Self {
         let inputs = futures.into_iter();
         match inputs.size_hint().1 {
-            Some(n) if n <= crate::gather_small::MAX => Inner::Small(Small::new(inputs, settled)),
+            Some(n) if n <= small::MAX => Inner::Small(Small::new(inputs, settled)),
             _ => Inner::Core(Core::new(inputs.collect(), settled)),
         }
     }

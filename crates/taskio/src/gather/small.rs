@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 use futures_util::future::{JoinAll, join_all};
 use pin_project_lite::pin_project;
 
+use super::poll_in;
 use crate::error::{Cancelled, Result};
-use crate::gather::poll_in;
 use crate::output::TaskOutput;
 use crate::scope::Scope;
 use crate::sync::{Mutex, lock};
