@@ -297,6 +297,7 @@ pub mod as_completed;
 pub mod cancel;
 mod cell;
 mod context;
+pub mod debug;
 pub mod error;
 pub mod gather;
 mod gather_macro;

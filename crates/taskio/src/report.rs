@@ -115,18 +115,21 @@ fn text(error: &Error) -> String {
 
 /// No subscriber is installed for this thread (no scoped one, no global one): a `tracing`
 /// event would go nowhere.
-fn no_subscriber() -> bool {
+pub(crate) fn no_subscriber() -> bool {
     tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>())
 }
 
 /// One line on stderr; a closed stderr is not an error of the task's.
-fn to_stderr(line: std::fmt::Arguments<'_>) {
+pub(crate) fn to_stderr(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A task's cancel request was delivered by dropping the future its code waited in (not a
-/// cancellation point): visible at debug level, never silent.
+/// cancellation point): visible at debug level, never silent; a warning in debug mode.
 pub(crate) fn dropped_for_cancel(header: &Header) {
+    if crate::debug::dropped(Some(header), false) {
+        return;
+    }
     tracing::debug!(
         task.id = header.id.as_u64(),
         task.name = %header.name(),
@@ -139,8 +142,11 @@ pub(crate) fn dropped_for_cancel(header: &Header) {
 }
 
 /// A scope's request (a timeout, a gather input, a group's body) was delivered by dropping
-/// the future its code waited in, inside `task` (if any).
+/// the future its code waited in, inside `task` (if any); a warning in debug mode.
 pub(crate) fn dropped_for_scope(task: Option<&Header>) {
+    if crate::debug::dropped(task, true) {
+        return;
+    }
     match task {
         Some(header) => tracing::debug!(
             task.id = header.id.as_u64(),
