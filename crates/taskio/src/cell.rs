@@ -19,12 +19,16 @@ use crate::header::{
 };
 use crate::point::Registration;
 use crate::sync::{Mutex, lock};
+use crate::task::TaskId;
 
 /// A task group, as its children's cells see it: told once of each child's completion.
 pub(crate) trait GroupHook: Send + Sync + 'static {
     /// Child `key` is done; `failure` is a clone of its error if it failed (a cancellation is
     /// not a failure). Called from `complete`, after the outcome is stored and readable.
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>);
+
+    /// The task that waits for the group's children now (its body is done and it joins them).
+    fn joiner(&self) -> Option<TaskId>;
 }
 
 /// A child's link to its task group (no allocation of its own: the group's `Arc` and a key).
@@ -45,6 +49,10 @@ pub(crate) trait TaskCore: Send + Sync + 'static {
     /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
     /// the handle's own await uses a separate waker.
     fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// The tasks that await this one now: the task that last polled its handle (while the
+    /// handle lives and the task is not done), and its group's joiner.
+    fn awaited_by(&self) -> [Option<TaskId>; 2];
 }
 
 struct Slot<T> {
@@ -55,11 +63,14 @@ struct Slot<T> {
     /// The handle's registration as a cancellation point, when it was awaited with a foreign
     /// waker (kept here so that the handle stays one pointer).
     point: Registration,
+    /// The task whose code polled the handle last and waits for it (see `crate::awaits`).
+    awaiter: Option<TaskId>,
 }
 
 impl<T> Slot<T> {
     /// Makes `waker` the one woken at completion (the handle's await, or `wait`'s entry).
     fn register_join(&mut self, waker: &Waker) {
+        self.awaiter = crate::awaits::awaiter();
         match &self.join_waker {
             Some(w) if w.will_wake(waker) => {}
             _ => self.join_waker = Some(waker.clone()),
@@ -86,6 +97,7 @@ impl<T> Cell<T> {
                 join_waker: None,
                 done_waker: None,
                 point: Registration::default(),
+                awaiter: None,
             }),
         }
     }
@@ -221,6 +233,12 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
         }
         slot.done_waker = Some(cx.waker().clone());
         Poll::Pending
+    }
+
+    fn awaited_by(&self) -> [Option<TaskId>; 2] {
+        let handle = crate::awaits::live_awaiter(&self.header, lock(&self.slot).awaiter);
+        let group = self.member.as_ref().and_then(|m| m.group.joiner());
+        [handle, group]
     }
 }
 

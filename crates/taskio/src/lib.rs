@@ -294,6 +294,7 @@
 #[path = "loom_surface.rs"]
 pub mod __loom;
 pub mod as_completed;
+mod awaits;
 pub mod cancel;
 mod cell;
 mod context;
