@@ -721,7 +721,8 @@ where
                 // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
                 let seen = core.header().close();
                 let result = output.into_result();
-                let outcome = match drop_body(this.stage.as_mut()) {
+                crate::debug::ended(core.header(), seen, result.is_ok());
+                match drop_body(this.stage.as_mut()) {
                     // A body that returned, then panicked while it was dropped: the panic is
                     // the outcome (the value is dropped), never lost.
                     Some(panic) => Err(panic),
@@ -731,9 +732,7 @@ where
                         }
                         other => other,
                     },
-                };
-                crate::debug::ended(core.header(), seen, outcome.is_ok());
-                outcome
+                }
             }
             Err(payload) => {
                 core.header().close();

@@ -58,7 +58,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::header::{DELIVERED, Header};
+use crate::header::{CANCEL_PENDING, DELIVERED, Header};
 use crate::task::TaskId;
 
 mod report;
@@ -304,29 +304,46 @@ fn lock_hook() -> std::sync::MutexGuard<'static, Option<Hook>> {
     HOOK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Taken before a task's body is polled: the time, in debug mode only.
+/// Taken before a task's body is polled: whether debug mode times this poll (then the time
+/// is kept on this thread, a stack for nested polls: an eager spawn polls inside its spawner's
+/// poll). Off, this is one relaxed load, and what crosses the poll is one `bool`.
 #[inline(always)]
-pub(crate) fn poll_started() -> Option<Instant> {
-    if ENABLED.load(Ordering::Relaxed) {
-        Some(Instant::now())
-    } else {
-        None
+pub(crate) fn poll_started() -> bool {
+    let on = ENABLED.load(Ordering::Relaxed);
+    if on {
+        mark_start();
     }
+    on
 }
 
-/// After the body's poll: reports it if it held the thread longer than the threshold.
+thread_local! {
+    static STARTS: std::cell::RefCell<Vec<Instant>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cold]
+fn mark_start() {
+    let now = Instant::now();
+    let _ = STARTS.try_with(|s| s.borrow_mut().push(now));
+}
+
+/// After the body's poll (`timed`: what [`poll_started`] gave): reports it if it held the
+/// thread longer than the threshold.
 #[inline(always)]
-pub(crate) fn poll_ended(started: Option<Instant>, header: &Header) {
-    if let Some(started) = started {
-        slow_poll(started, header);
+pub(crate) fn poll_ended(timed: bool, header: &Header) {
+    if timed {
+        slow_poll(header);
     }
 }
 
 #[cold]
-fn slow_poll(started: Instant, header: &Header) {
+fn slow_poll(header: &Header) {
+    let Some(started) = STARTS.try_with(|s| s.borrow_mut().pop()).ok().flatten() else {
+        return;
+    };
     let took = started.elapsed();
-    let threshold = Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed));
-    if took > threshold && THRESHOLD_NANOS.load(Ordering::Relaxed) != u64::MAX {
+    let nanos = THRESHOLD_NANOS.load(Ordering::Relaxed);
+    let threshold = Duration::from_nanos(nanos);
+    if nanos != u64::MAX && took > threshold {
         report::emit(&DebugReport::of(
             header,
             DebugEvent::SlowPoll { took, threshold },
@@ -334,12 +351,13 @@ fn slow_poll(started: Instant, header: &Header) {
     }
 }
 
-/// The body returned, and the task ends with an outcome that is a value (`value`) or not; the
-/// flags `seen` as it closed. Reports a cancellation that reached its code and was swallowed.
+/// The body returned `Ok` (`value`) or an error, with the flags `seen` as it closed. Reports a
+/// cancellation that reached its code and was swallowed: a value, and no request pending (one
+/// that is makes the task end cancelled after all).
 #[inline(always)]
 pub(crate) fn ended(header: &Header, seen: u64, value: bool) {
     if seen & DELIVERED != 0 {
-        settled(header, value);
+        settled(header, value && seen & CANCEL_PENDING == 0);
     }
 }
 
