@@ -11,7 +11,11 @@
 //! time.
 //!
 //! An edge ends when the awaited task is done, when its handle is dropped (as it is when the
-//! future that awaits it is dropped), or when the handle is polled from elsewhere.
+//! future that awaits it is dropped), or when the handle is polled from elsewhere. A handle
+//! polled and then set aside unpolled (`&mut task` in a `select!` that took another branch, a
+//! `TaskSet` kept for later) keeps its edge: clearing it would cost every await a second lock,
+//! and the edge still says whom the task's completion wakes. A handle polled from code outside
+//! any task (a `#[tokio::main]` body) records nobody.
 
 use std::collections::HashMap;
 

@@ -47,7 +47,10 @@ pub struct TaskInfo {
     /// The tasks it awaits now, in id order (through `.await` on their handles, gather, wait,
     /// as_completed, shield, a `JoinSet` or `TaskSet`, or its task group's join): filled in by
     /// [`all_tasks`] and [`tree`](crate::tree()), empty in a single task's
-    /// [`info`](crate::Task::info).
+    /// [`info`](crate::Task::info). An edge ends when the awaited task is done or its handle
+    /// is dropped (with the future that awaited it); a handle that was polled and then set
+    /// aside unpolled (`&mut task` in a `select!` that took another branch, a `TaskSet` kept
+    /// for later) still shows the task that polled it last, which its completion would wake.
     pub awaiting: Vec<TaskId>,
 }
 

@@ -222,7 +222,7 @@ both! {
             b.await
         });
         let a_h = a.handle();
-        let b = taskio::task().name("cycle-b").spawn(async move { a.await });
+        let b = taskio::task().name("cycle-b").spawn(a); // its body is the await of a
         let b_h = b.handle();
         *slot.lock().unwrap() = Some(b);
         bounded(until(|| !awaiting("cycle-a").is_empty() && !awaiting("cycle-b").is_empty())).await;

@@ -317,7 +317,7 @@ both! {
             let _ = taskio::sleep(Duration::from_secs(3600)).await;
             taskio::Ok(4)
         });
-        let t = taskio::task().name(awaiter.clone()).spawn(async move { inner.await });
+        let t = taskio::task().name(awaiter.clone()).spawn(inner); // its body awaits inner
         support::until(|| t.state() == taskio::TaskState::Running).await;
         tokio::task::yield_now().await;
         support::until(|| taskio::all_tasks().iter().any(|i| i.name == awaited && i.state == taskio::TaskState::Running)).await;

@@ -38,19 +38,17 @@
 //! ```
 //! use std::time::Duration;
 //!
-//! fn main() {
-//!     let out = taskio::Runner::new()
-//!         .slow_poll_threshold(Duration::from_millis(20))
-//!         .run(async {
-//!             let cpu = taskio::task().name("cpu-bound").spawn(async {
-//!                 // No await for 30 ms: every other task on this thread waits.
-//!                 std::thread::sleep(Duration::from_millis(30));
-//!             });
-//!             cpu.await
+//! let out = taskio::Runner::new()
+//!     .slow_poll_threshold(Duration::from_millis(20))
+//!     .run(async {
+//!         let cpu = taskio::task().name("cpu-bound").spawn(async {
+//!             // No await for 30 ms: every other task on this thread waits.
+//!             std::thread::sleep(Duration::from_millis(30));
 //!         });
-//!     // stderr: taskio debug: task 'cpu-bound' (id 2, spawned at ...) held its thread for 30.1ms ...
-//!     assert!(out.is_ok());
-//! }
+//!         cpu.await
+//!     });
+//! // stderr: taskio debug: task 'cpu-bound' (id 2, spawned at ...) held its thread for 30.1ms ...
+//! assert!(out.is_ok());
 //! ```
 
 use std::collections::HashSet;
@@ -82,11 +80,9 @@ static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
 /// ```
 /// use std::time::Duration;
 ///
-/// fn main() {
-///     let options = taskio::debug::DebugOptions::new().slow_poll_threshold(Duration::from_millis(50));
-///     assert_eq!(options.threshold(), Duration::from_millis(50));
-///     assert_eq!(taskio::debug::DebugOptions::default().threshold(), Duration::from_millis(100));
-/// }
+/// let options = taskio::debug::DebugOptions::new().slow_poll_threshold(Duration::from_millis(50));
+/// assert_eq!(options.threshold(), Duration::from_millis(50));
+/// assert_eq!(taskio::debug::DebugOptions::default().threshold(), Duration::from_millis(100));
 /// ```
 #[derive(Clone)]
 pub struct DebugOptions {
@@ -116,11 +112,9 @@ impl DebugOptions {
     /// The defaults: a 100 ms threshold, reports to `tracing` (stderr without a subscriber).
     ///
     /// ```
-    /// fn main() {
-    ///     taskio::debug::enable(taskio::debug::DebugOptions::new());
-    ///     assert!(taskio::debug::is_enabled());
-    ///     taskio::debug::disable();
-    /// }
+    /// taskio::debug::enable(taskio::debug::DebugOptions::new());
+    /// assert!(taskio::debug::is_enabled());
+    /// taskio::debug::disable();
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -132,10 +126,8 @@ impl DebugOptions {
     /// ```
     /// use std::time::Duration;
     ///
-    /// fn main() {
-    ///     let o = taskio::debug::DebugOptions::new().slow_poll_threshold(Duration::from_secs(1));
-    ///     assert_eq!(o.threshold(), Duration::from_secs(1));
-    /// }
+    /// let o = taskio::debug::DebugOptions::new().slow_poll_threshold(Duration::from_secs(1));
+    /// assert_eq!(o.threshold(), Duration::from_secs(1));
     /// ```
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
         self.threshold = threshold;
@@ -145,9 +137,7 @@ impl DebugOptions {
     /// The slow-poll threshold.
     ///
     /// ```
-    /// fn main() {
-    ///     println!("{:?}", taskio::debug::DebugOptions::new().threshold());
-    /// }
+    /// println!("{:?}", taskio::debug::DebugOptions::new().threshold());
     /// ```
     pub fn threshold(&self) -> Duration {
         self.threshold
@@ -162,26 +152,24 @@ impl DebugOptions {
     /// use std::time::Duration;
     /// use taskio::debug::{DebugEvent, DebugOptions};
     ///
-    /// fn main() {
-    ///     let seen = Arc::new(Mutex::new(Vec::new()));
-    ///     let sink = seen.clone();
-    ///     taskio::debug::enable(
-    ///         DebugOptions::new()
-    ///             .slow_poll_threshold(Duration::from_millis(10))
-    ///             .on_report(move |r| sink.lock().unwrap().push(r.clone())),
-    ///     );
-    ///     taskio::run(async {
-    ///         taskio::task()
-    ///             .name("spinner")
-    ///             .spawn(async { std::thread::sleep(Duration::from_millis(20)) })
-    ///             .await
-    ///     })
-    ///     .unwrap();
-    ///     taskio::debug::disable();
-    ///     let seen = seen.lock().unwrap();
-    ///     assert!(seen.iter().any(|r| r.name == "spinner"
-    ///         && matches!(r.event, DebugEvent::SlowPoll { .. })));
-    /// }
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// taskio::debug::enable(
+    ///     DebugOptions::new()
+    ///         .slow_poll_threshold(Duration::from_millis(10))
+    ///         .on_report(move |r| sink.lock().unwrap().push(r.clone())),
+    /// );
+    /// taskio::run(async {
+    ///     taskio::task()
+    ///         .name("spinner")
+    ///         .spawn(async { std::thread::sleep(Duration::from_millis(20)) })
+    ///         .await
+    /// })
+    /// .unwrap();
+    /// taskio::debug::disable();
+    /// let seen = seen.lock().unwrap();
+    /// assert!(seen.iter().any(|r| r.name == "spinner"
+    ///     && matches!(r.event, DebugEvent::SlowPoll { .. })));
     /// ```
     pub fn on_report(mut self, hook: impl Fn(&DebugReport) + Send + Sync + 'static) -> Self {
         self.hook = Some(Arc::new(hook));
@@ -192,12 +180,10 @@ impl DebugOptions {
 /// Switches debug mode on for the whole process, with `options`.
 ///
 /// ```
-/// fn main() {
-///     taskio::debug::enable(taskio::debug::DebugOptions::new());
-///     assert!(taskio::debug::is_enabled());
-///     taskio::debug::disable();
-///     assert!(!taskio::debug::is_enabled());
-/// }
+/// taskio::debug::enable(taskio::debug::DebugOptions::new());
+/// assert!(taskio::debug::is_enabled());
+/// taskio::debug::disable();
+/// assert!(!taskio::debug::is_enabled());
 /// ```
 pub fn enable(options: DebugOptions) {
     let nanos = u64::try_from(options.threshold.as_nanos()).unwrap_or(u64::MAX);
@@ -209,10 +195,8 @@ pub fn enable(options: DebugOptions) {
 /// Switches debug mode off (and forgets a hook).
 ///
 /// ```
-/// fn main() {
-///     taskio::debug::disable();
-///     assert!(!taskio::debug::is_enabled());
-/// }
+/// taskio::debug::disable();
+/// assert!(!taskio::debug::is_enabled());
 /// ```
 pub fn disable() {
     ENABLED.store(false, Ordering::Relaxed);
@@ -222,10 +206,8 @@ pub fn disable() {
 /// Whether debug mode is on.
 ///
 /// ```
-/// fn main() {
-///     if taskio::debug::is_enabled() {
-///         println!("taskio debug mode is on");
-///     }
+/// if taskio::debug::is_enabled() {
+///     println!("taskio debug mode is on");
 /// }
 /// ```
 pub fn is_enabled() -> bool {
@@ -237,11 +219,9 @@ pub fn is_enabled() -> bool {
 /// code that starts its own tokio runtime calls it once itself.
 ///
 /// ```
-/// fn main() {
-///     let on = taskio::debug::enable_from_env();
-///     assert_eq!(on, std::env::var("TASKIO_DEBUG").is_ok_and(|v| !v.is_empty() && v != "0"));
-///     taskio::debug::disable();
-/// }
+/// let on = taskio::debug::enable_from_env();
+/// assert_eq!(on, std::env::var("TASKIO_DEBUG").is_ok_and(|v| !v.is_empty() && v != "0"));
+/// taskio::debug::disable();
 /// ```
 pub fn enable_from_env() -> bool {
     let on = std::env::var_os("TASKIO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");

@@ -15,10 +15,8 @@ use crate::task::TaskId;
 /// use std::time::Duration;
 /// use taskio::debug::DebugEvent;
 ///
-/// fn main() {
-///     let e = DebugEvent::SlowPoll { took: Duration::from_millis(250), threshold: Duration::from_millis(100) };
-///     assert!(matches!(e, DebugEvent::SlowPoll { took, .. } if took > Duration::from_millis(200)));
-/// }
+/// let e = DebugEvent::SlowPoll { took: Duration::from_millis(250), threshold: Duration::from_millis(100) };
+/// assert!(matches!(e, DebugEvent::SlowPoll { took, .. } if took > Duration::from_millis(200)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -48,10 +46,8 @@ pub enum DebugEvent {
 /// ```
 /// use taskio::debug::{DebugEvent, DebugReport};
 ///
-/// fn main() {
-///     let r = DebugReport { id: None, name: "worker".into(), spawned_at: None, event: DebugEvent::SwallowedCancel };
-///     assert!(r.to_string().contains("task 'worker'"));
-/// }
+/// let r = DebugReport { id: None, name: "worker".into(), spawned_at: None, event: DebugEvent::SwallowedCancel };
+/// assert!(r.to_string().contains("task 'worker'"));
 /// ```
 #[derive(Clone, Debug)]
 pub struct DebugReport {
