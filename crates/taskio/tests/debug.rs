@@ -442,3 +442,51 @@ async fn a_cancellable_wait_that_propagates_is_not_reported() {
     assert!(bounded(t).await.unwrap_err().is_cancelled());
     assert!(reports_for(&name).is_empty(), "{:?}", reports_for(&name));
 }
+
+const CHILD: &str = "TASKIO_DEBUG_TEST_CHILD";
+
+/// `TASKIO_DEBUG=1`, read when `run` starts, switches debug mode on; with no subscriber
+/// installed, each report is one line on stderr, once.
+#[test]
+fn taskio_debug_env_and_stderr_without_a_subscriber() {
+    if std::env::var_os(CHILD).is_some() {
+        // The child: no subscriber was ever installed in this process.
+        assert!(!taskio::debug::is_enabled(), "off until run starts");
+        taskio::run(async {
+            assert!(taskio::debug::is_enabled(), "TASKIO_DEBUG=1 read by run");
+            let t = taskio::task().name("env-swallower").spawn(async {
+                let _ = taskio::sleep(Duration::from_secs(3600)).await;
+                taskio::Ok(())
+            });
+            taskio::checkpoint().await?;
+            t.cancel();
+            t.await
+        })
+        .unwrap();
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "taskio_debug_env_and_stderr_without_a_subscriber",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("TASKIO_DEBUG", "1")
+        .output()
+        .expect("the test binary re-executes itself");
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("env-swallower"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("taskio debug: task 'env-swallower' (id "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("spawned at crates/taskio/tests/debug.rs:"));
+    assert!(lines[0].contains("swallowed"));
+}
