@@ -490,3 +490,29 @@ fn taskio_debug_env_and_stderr_without_a_subscriber() {
     assert!(lines[0].contains("spawned at crates/taskio/tests/debug.rs:"));
     assert!(lines[0].contains("swallowed"));
 }
+
+/// A report hook that panics is the hook's fault: the task's outcome stands, and the next
+/// report still reaches the hook.
+#[test]
+fn a_panicking_report_hook_changes_no_outcome() {
+    let _s = serial(false);
+    let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let c = calls.clone();
+    taskio::debug::enable(DebugOptions::new().on_report(move |_| {
+        c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        panic!("the hook's own bug");
+    }));
+    for _ in 0..2 {
+        let out = taskio::run(async {
+            let t = taskio::task().name(unique("hook-victim")).spawn(async {
+                let _ = taskio::sleep(Duration::from_secs(3600)).await;
+                taskio::Ok(9)
+            });
+            taskio::checkpoint().await?;
+            t.cancel();
+            t.await
+        });
+        assert_eq!(out.unwrap(), 9);
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
+}
