@@ -65,25 +65,32 @@ async fn stop(all: impl IntoIterator<Item = TaskHandle>) {
 
 both! {
     async fn a_direct_await_is_an_edge_and_goes_when_the_awaited_task_completes() {
-        let (short, short_id) = {
-            let t = taskio::task().name("d-short").spawn(async {
-                taskio::sleep(Duration::from_millis(10)).await?;
-                taskio::Ok(())
-            });
-            let id = t.id();
-            (t, id)
-        };
-        let waiter = taskio::task().name("d-waiter").spawn(async move {
+        // The awaited task ends when the test says so (after it has seen the edge).
+        let finish = Arc::new(tokio::sync::Notify::new());
+        let f = finish.clone();
+        let short = taskio::task().name(format!("d-short-{PAUSED}")).spawn(async move {
+            use taskio::CancellableExt as _;
+            f.notified().cancellable().await?;
+            taskio::Ok(())
+        });
+        let short_id = short.id();
+        let waiter = taskio::task().name(format!("d-waiter-{PAUSED}")).spawn(async move {
             short.await?;
             // Still running, awaiting nothing now.
             taskio::sleep(Duration::from_secs(3600)).await?;
             taskio::Ok(())
         });
-        shows("d-waiter", &[short_id]).await;
+        shows(&format!("d-waiter-{PAUSED}"), &[short_id]).await;
         // The awaited task completes: the edge is gone while the awaiter lives on.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(find("d-short").is_none());
-        bounded(until(|| find("d-waiter").is_some_and(|t| t.awaiting.is_empty()))).await;
+        finish.notify_one();
+        // (a sleep lets the paused clock move; on the real one the machine may be slow)
+        bounded(async {
+            while find(&format!("d-short-{PAUSED}")).is_some() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        bounded(until(|| find(&format!("d-waiter-{PAUSED}")).is_some_and(|t| t.awaiting.is_empty()))).await;
         assert!(!waiter.is_done());
         stop([waiter.handle()]).await;
     }
@@ -91,48 +98,48 @@ both! {
 
 both! {
     async fn a_gather_of_three_awaits_all_three() {
-        let (tasks, ids) = sleepers("g", 3);
+        let (tasks, ids) = sleepers(&format!("g-{PAUSED}"), 3);
         let hs = handles(&tasks);
         let waiter = taskio::task()
-            .name("g-waiter")
+            .name(format!("g-waiter-{PAUSED}"))
             .spawn(async move { taskio::gather(tasks).await });
-        shows("g-waiter", &ids).await;
+        shows(&format!("g-waiter-{PAUSED}"), &ids).await;
         stop(hs.into_iter().chain([waiter.handle()])).await;
     }
 }
 
 both! {
     async fn wait_and_as_completed_await_their_tasks() {
-        let (tasks, ids) = sleepers("w", 2);
-        let (more, more_ids) = sleepers("ac", 2);
+        let (tasks, ids) = sleepers(&format!("w-{PAUSED}"), 2);
+        let (more, more_ids) = sleepers(&format!("ac-{PAUSED}"), 2);
         let hs = handles(&tasks).into_iter().chain(handles(&more)).collect::<Vec<_>>();
         let waiter = taskio::task()
-            .name("w-waiter")
+            .name(format!("w-waiter-{PAUSED}"))
             .spawn(async move { taskio::wait(tasks).await.map(|_| ()) });
-        let completer = taskio::task().name("ac-waiter").spawn(async move {
+        let completer = taskio::task().name(format!("ac-waiter-{PAUSED}")).spawn(async move {
             let mut stream = taskio::as_completed(more);
             while let Some(next) = futures_util::StreamExt::next(&mut stream).await {
                 drop(next);
             }
             taskio::Ok(())
         });
-        shows("w-waiter", &ids).await;
-        shows("ac-waiter", &more_ids).await;
+        shows(&format!("w-waiter-{PAUSED}"), &ids).await;
+        shows(&format!("ac-waiter-{PAUSED}"), &more_ids).await;
         stop(hs.into_iter().chain([waiter.handle(), completer.handle()])).await;
     }
 }
 
 both! {
     async fn shield_and_a_join_set_await_their_tasks() {
-        let (mut tasks, ids) = sleepers("s", 1);
+        let (mut tasks, ids) = sleepers(&format!("s-{PAUSED}"), 1);
         let inner = tasks.pop().unwrap();
         let inner_h = inner.handle();
         let shielded = taskio::task()
-            .name("s-waiter")
+            .name(format!("s-waiter-{PAUSED}"))
             .spawn(async move { taskio::shield(inner).await });
-        let (joined, joined_ids) = sleepers("js", 2);
+        let (joined, joined_ids) = sleepers(&format!("js-{PAUSED}"), 2);
         let jh = handles(&joined);
-        let joiner = taskio::task().name("js-waiter").spawn(async move {
+        let joiner = taskio::task().name(format!("js-waiter-{PAUSED}")).spawn(async move {
             let mut set = taskio::JoinSet::new();
             for t in joined {
                 set.push(t);
@@ -142,8 +149,8 @@ both! {
             }
             taskio::Ok(())
         });
-        shows("s-waiter", &ids).await;
-        shows("js-waiter", &joined_ids).await;
+        shows(&format!("s-waiter-{PAUSED}"), &ids).await;
+        shows(&format!("js-waiter-{PAUSED}"), &joined_ids).await;
         stop(jh.into_iter().chain([inner_h, shielded.handle(), joiner.handle()])).await;
     }
 }
@@ -155,11 +162,11 @@ both! {
         let ids: Arc<Mutex<Vec<TaskId>>> = Arc::default();
         let body_may_end = Arc::new(tokio::sync::Notify::new());
         let (i, go) = (ids.clone(), body_may_end.clone());
-        let owner = taskio::task().name("tg-owner").spawn(async move {
+        let owner = taskio::task().name(format!("tg-owner-{PAUSED}")).spawn(async move {
             taskio::task_group(|tg| async move {
                 for n in 0..2 {
                     let t = tg.spawn_with(
-                        taskio::task().name(format!("tg-child-{n}")),
+                        taskio::task().name(format!("tg-child-{n}-{PAUSED}")),
                         taskio::sleep(Duration::from_secs(3600)),
                     )?;
                     i.lock().unwrap().push(t.id());
@@ -172,11 +179,11 @@ both! {
         });
         bounded(until(|| ids.lock().unwrap().len() == 2)).await;
         tokio::task::yield_now().await;
-        assert!(awaiting("tg-owner").is_empty(), "the body runs: no join yet");
+        assert!(awaiting(&format!("tg-owner-{PAUSED}")).is_empty(), "the body runs: no join yet");
         body_may_end.notify_one();
         let mut want = ids.lock().unwrap().clone();
         want.sort();
-        shows("tg-owner", &want).await;
+        shows(&format!("tg-owner-{PAUSED}"), &want).await;
         owner.cancel();
         assert!(bounded(owner).await.unwrap_err().is_cancelled());
     }
@@ -186,21 +193,21 @@ both! {
     /// The future that awaited the task is dropped (a select that took the other branch): the
     /// handle goes with it, and so does the edge, while the awaited task runs on.
     async fn the_edge_goes_when_the_awaiting_future_is_dropped() {
-        let (mut tasks, ids) = sleepers("drop", 1);
+        let (mut tasks, ids) = sleepers(&format!("drop-{PAUSED}"), 1);
         let target = tasks.pop().unwrap();
         let target_h = target.handle();
         let release = Arc::new(tokio::sync::Notify::new());
         let r = release.clone();
-        let waiter = taskio::task().name("drop-waiter").spawn(async move {
+        let waiter = taskio::task().name(format!("drop-waiter-{PAUSED}")).spawn(async move {
             tokio::select! {
                 _ = target => {}
                 _ = r.notified() => {}
             }
             taskio::sleep(Duration::from_secs(3600)).await
         });
-        shows("drop-waiter", &ids).await;
+        shows(&format!("drop-waiter-{PAUSED}"), &ids).await;
         release.notify_one();
-        bounded(until(|| find("drop-waiter").is_some_and(|t| t.awaiting.is_empty()))).await;
+        bounded(until(|| find(&format!("drop-waiter-{PAUSED}")).is_some_and(|t| t.awaiting.is_empty()))).await;
         assert!(!target_h.is_done(), "the awaited task runs on, detached");
         stop([target_h, waiter.handle()]).await;
     }
@@ -212,7 +219,7 @@ both! {
     async fn a_two_task_await_cycle_is_found_and_shown() {
         let slot: Arc<Mutex<Option<Task<()>>>> = Arc::default();
         let b_slot = slot.clone();
-        let a = taskio::task().name("cycle-a").spawn(async move {
+        let a = taskio::task().name(format!("cycle-a-{PAUSED}")).spawn(async move {
             let b = loop {
                 if let Some(b) = b_slot.lock().unwrap().take() {
                     break b;
@@ -222,15 +229,15 @@ both! {
             b.await
         });
         let a_h = a.handle();
-        let b = taskio::task().name("cycle-b").spawn(a); // its body is the await of a
+        let b = taskio::task().name(format!("cycle-b-{PAUSED}")).spawn(a); // its body is the await of a
         let b_h = b.handle();
         *slot.lock().unwrap() = Some(b);
-        bounded(until(|| !awaiting("cycle-a").is_empty() && !awaiting("cycle-b").is_empty())).await;
+        bounded(until(|| !awaiting(&format!("cycle-a-{PAUSED}")).is_empty() && !awaiting(&format!("cycle-b-{PAUSED}")).is_empty())).await;
         let tree = taskio::tree();
         let (lo, hi) = (a_h.id().min(b_h.id()), a_h.id().max(b_h.id()));
         assert!(tree.await_cycles().contains(&vec![lo, hi]), "{tree}");
         let text = tree.to_string();
-        let name = |id| if id == a_h.id() { "cycle-a" } else { "cycle-b" };
+        let name = |id| if id == a_h.id() { format!("cycle-a-{PAUSED}") } else { format!("cycle-b-{PAUSED}") };
         let line = format!(
             "await cycle (deadlock): {} (id {lo}) → {} (id {hi}) → {} (id {lo})",
             name(lo),
