@@ -14,11 +14,12 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, Result};
 use crate::header::{
-    AWAIT_REGISTERED, DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK,
+    AWAIT_REGISTERED, COMPLETE, DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK,
     OUTCOME_PANICKED,
 };
+use crate::id::TaskId;
 use crate::point::Registration;
-use crate::sync::{Mutex, lock};
+use crate::sync::{Mutex, Ordering, lock};
 use crate::task_core::{Member, TaskCore};
 
 struct Slot<T> {
@@ -29,11 +30,14 @@ struct Slot<T> {
     /// The handle's registration as a cancellation point, when it was awaited with a foreign
     /// waker (kept here so that the handle stays one pointer).
     point: Registration,
+    /// The task whose code polled the handle last and waits for it (see `crate::awaits`).
+    awaiter: Option<TaskId>,
 }
 
 impl<T> Slot<T> {
     /// Makes `waker` the one woken at completion (the handle's await, or `wait`'s entry).
     fn register_join(&mut self, waker: &Waker) {
+        self.awaiter = crate::context::current_id();
         match &self.join_waker {
             Some(w) if w.will_wake(waker) => {}
             _ => self.join_waker = Some(waker.clone()),
@@ -60,6 +64,7 @@ impl<T> Cell<T> {
                 join_waker: None,
                 done_waker: None,
                 point: Registration::default(),
+                awaiter: None,
             }),
         }
     }
@@ -163,7 +168,7 @@ impl<T> Cell<T> {
             drop(point);
         }
         // Only a failure is reported: an unread value or cancellation needs no look at the slot.
-        if prev & crate::header::COMPLETE != 0 && crate::header::outcome_is_failure(prev) {
+        if prev & COMPLETE != 0 && crate::header::outcome_is_failure(prev) {
             self.report_unread();
         }
     }
@@ -202,9 +207,22 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
         slot.done_waker = Some(cx.waker().clone());
         Poll::Pending
     }
+
+    fn awaited_by(&self) -> [Option<TaskId>; 2] {
+        let handle = live_awaiter(&self.header, lock(&self.slot).awaiter);
+        let group = self.member.as_ref().and_then(|m| m.group.joiner());
+        [handle, group]
+    }
 }
 
 /// The error a task's body ended with is labelled with the task's name for messages.
 pub(crate) fn label_error<T>(header: &Header, outcome: Result<T>) -> Result<T> {
     outcome.map_err(|e: Error| e.with_task(|| header.label()))
+}
+
+/// The recorded awaiter of the task of `header`, if the wait still stands: the task is not done
+/// and its handle not dropped.
+fn live_awaiter(header: &Header, awaiter: Option<TaskId>) -> Option<TaskId> {
+    let state = header.state.load(Ordering::Acquire);
+    awaiter.filter(|_| state & (COMPLETE | DETACHED) == 0)
 }

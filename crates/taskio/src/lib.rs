@@ -294,15 +294,17 @@
 // 1. Plain values: `id` (TaskId, TaskState), `error`, `output`, `sync`, `reschedule_error`.
 // 2. The machinery, private: `header` (a task's state word and wakers), `task_core` (the
 //    face of a task the machinery holds), `point` (a cancellation point's registration),
-//    `registry` (the live tasks), `run_scope` (what a run shares below it), `report` (outcomes
-//    nobody read), `cell` (the outcome slot), `context` (the current task and its cancel
+//    `registry` (the live tasks), `run_scope` (what a run shares below it), `stderr` and
+//    `debug_mode` (debug mode's switch and checks), `report` (outcomes nobody read, cancels
+//    delivered by dropping), `cell` (the outcome slot), `context` (the current task and its cancel
 //    frames), `scope` (drop delivery around inline code), `span`, `ready_queue`.
 // 3. The rooms, public: `task`, `spawn`, `cancel`, `time`, `timeout`, `shield`, `gather`,
 //    `wait`, `as_completed`, `task_set`, `join_set`, `group`, `handle`, `introspect`, `tree`,
-//    `local`, `to_thread`, `run`; each opens with its guide.
+//    `debug`, `local`, `to_thread`, `run`; each opens with its guide.
 
 mod cell;
 mod context;
+mod debug_mode;
 mod header;
 mod id;
 mod output;
@@ -314,6 +316,7 @@ mod reschedule_error;
 mod run_scope;
 mod scope;
 mod span;
+mod stderr;
 mod sync;
 mod task_core;
 
@@ -323,6 +326,7 @@ mod task_core;
 pub mod __loom;
 pub mod as_completed;
 pub mod cancel;
+pub mod debug;
 pub mod error;
 pub mod gather;
 mod gather_macro;

@@ -7,7 +7,6 @@
 //!
 //! A user error whose `Display` panics still gets its report: the text then says so.
 
-use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::Error;
@@ -24,13 +23,13 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
     if crate::run_scope::in_shutdown(header.root) {
         return during_shutdown(header, &name, error.is_panic(), &cause);
     }
-    if no_subscriber() {
+    if crate::stderr::no_subscriber() {
         let what = if error.is_panic() {
             "panicked"
         } else {
             "failed"
         };
-        to_stderr(format_args!(
+        crate::stderr::to_stderr(format_args!(
             "Task exception was never retrieved: task '{name}' (id {}, spawned at {}) {what}: {cause}",
             header.id, header.location
         ));
@@ -57,8 +56,8 @@ pub(crate) fn unretrieved(header: &Header, error: &Error) {
 /// report says it happened during `taskio::run`'s shutdown.
 fn during_shutdown(header: &Header, name: &str, panicked: bool, cause: &str) {
     let what = if panicked { "panicked" } else { "failed" };
-    if no_subscriber() {
-        to_stderr(format_args!(
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
             "unhandled failure during taskio::run's shutdown: task '{name}' (id {}, spawned at {}) {what}: {cause}",
             header.id, header.location
         ));
@@ -89,8 +88,8 @@ pub(crate) fn discarded(what: &str, error: &Error) {
     }
     let source = error.task_name().unwrap_or("an inline future");
     let cause = text(error);
-    if no_subscriber() {
-        to_stderr(format_args!(
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
             "{what}: {source} also failed after the {what} had stopped, and its error is not returned: {cause}"
         ));
     } else {
@@ -113,20 +112,12 @@ fn text(error: &Error) -> String {
         .unwrap_or_else(|_| "(the error's Display panicked)".to_owned())
 }
 
-/// No subscriber is installed for this thread (no scoped one, no global one): a `tracing`
-/// event would go nowhere.
-fn no_subscriber() -> bool {
-    tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>())
-}
-
-/// One line on stderr; a closed stderr is not an error of the task's.
-fn to_stderr(line: std::fmt::Arguments<'_>) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
-
 /// A task's cancel request was delivered by dropping the future its code waited in (not a
-/// cancellation point): visible at debug level, never silent.
+/// cancellation point): visible at debug level, never silent; a warning in debug mode.
 pub(crate) fn dropped_for_cancel(header: &Header) {
+    if crate::debug_mode::dropped(Some(header), false) {
+        return;
+    }
     tracing::debug!(
         task.id = header.id.as_u64(),
         task.name = %header.name(),
@@ -139,8 +130,11 @@ pub(crate) fn dropped_for_cancel(header: &Header) {
 }
 
 /// A scope's request (a timeout, a gather input, a group's body) was delivered by dropping
-/// the future its code waited in, inside `task` (if any).
+/// the future its code waited in, inside `task` (if any); a warning in debug mode.
 pub(crate) fn dropped_for_scope(task: Option<&Header>) {
+    if crate::debug_mode::dropped(task, true) {
+        return;
+    }
     match task {
         Some(header) => tracing::debug!(
             task.id = header.id.as_u64(),
@@ -168,8 +162,8 @@ pub(crate) fn dropped(what: &str, error: &Error) {
     }
     let name = error.task_name().unwrap_or("an inline future");
     let cause = text(error);
-    if no_subscriber() {
-        to_stderr(format_args!(
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
             "{what} was dropped before it returned: {name} failed, and its error is not returned: {cause}"
         ));
     } else {

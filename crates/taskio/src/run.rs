@@ -101,6 +101,8 @@ pub struct Runner {
     shutdown_grace: Option<Duration>,
     #[cfg(feature = "test-util")]
     start_paused: bool,
+    debug: Option<bool>,
+    slow_poll_threshold: Option<Duration>,
 }
 
 impl Runner {
@@ -184,6 +186,35 @@ impl Runner {
         self
     }
 
+    /// Debug mode on (or off) for this run, whatever `TASKIO_DEBUG` says; as it was again when
+    /// the run returns. See [`taskio::debug`](crate::debug) (asyncio's `asyncio.run(main(),
+    /// debug=True)`).
+    ///
+    /// ```
+    /// let on = taskio::Runner::new().debug(true).run(async { taskio::Ok(taskio::debug::is_enabled()) });
+    /// assert!(on.unwrap());
+    /// ```
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = Some(on);
+        self
+    }
+
+    /// Debug mode on for this run, reporting a poll that holds its thread longer than
+    /// `threshold` (100 ms by default; asyncio's `loop.slow_callback_duration`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let out = taskio::Runner::new()
+    ///     .slow_poll_threshold(Duration::from_millis(500))
+    ///     .run(async { taskio::Ok(taskio::debug::is_enabled()) });
+    /// assert!(out.unwrap());
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.debug = Some(true);
+        self.slow_poll_threshold = Some(threshold);
+        self
+    }
+
     /// Runs `main` as [`run`] does, with these options.
     ///
     /// # Errors
@@ -202,6 +233,7 @@ impl Runner {
         F::Output: TaskOutput,
     {
         let (runtime, run_main) = self.build_runtime()?;
+        let _debug = crate::debug::ForRun::begin(self.debug, self.slow_poll_threshold);
         let _this_thread = RunThread::enter(&run_main);
         let grace = self.shutdown_grace;
         // `main`'s spawn site is the caller's `run(..)` line, as `tree()` and reports show it.
@@ -256,6 +288,7 @@ impl Runner {
         F::Output: TaskOutput,
     {
         let (runtime, run_main) = self.build_runtime()?;
+        let _debug = crate::debug::ForRun::begin(self.debug, self.slow_poll_threshold);
         let _this_thread = RunThread::enter(&run_main);
         let grace = self.shutdown_grace;
         let location = std::panic::Location::caller();

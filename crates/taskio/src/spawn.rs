@@ -699,6 +699,7 @@ where
         // returns `Pending`, is delivered by dropping the body (see `context::frame_end`).
         let armed = Header::undelivered(state);
         let entered = crate::context::enter(core, cx.waker(), armed);
+        let started = crate::debug_mode::poll_started();
         let polled = catch_unwind(AssertUnwindSafe(|| match this.stage.as_mut().project() {
             StageProj::Running { future } => future.poll(cx),
             StageProj::Done => unreachable!("taskio: a finished task is never polled"),
@@ -708,6 +709,7 @@ where
             .into_any()
             .downcast::<Cell<<F::Output as TaskOutput>::Value>>()
             .expect("taskio: the task left is the task entered");
+        crate::debug_mode::poll_ended(started, core.header());
 
         let outcome = match polled {
             Ok(Poll::Pending) => {
@@ -739,6 +741,7 @@ where
                 // refused, so no `cancel()` returns `true` for a task that then ends `Ok`.
                 let seen = core.header().close();
                 let result = output.into_result();
+                crate::debug_mode::ended(core.header(), seen, result.is_ok());
                 match drop_body(this.stage.as_mut()) {
                     // A body that returned, then panicked while it was dropped: the panic is
                     // the outcome (the value is dropped), never lost.

@@ -287,6 +287,7 @@ impl<T: Send + 'static> Future for Task<T> {
         if let Some((cancel, _)) =
             crate::context::take_cancel_registering(cx.waker(), &mut register)
         {
+            crate::debug_mode::forwarded(crate::context::current_id());
             this.cell.header.request_cancel(cancel.into_message());
         }
         let polled = this.cell.poll_output(cx);

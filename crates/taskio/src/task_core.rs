@@ -8,12 +8,16 @@ use std::task::{Context, Poll};
 
 use crate::error::Error;
 use crate::header::Header;
+use crate::id::TaskId;
 
 /// A task group, as its children's cells see it: told once of each child's completion.
 pub(crate) trait GroupHook: Send + Sync + 'static {
     /// Child `key` is done; `failure` is a clone of its error if it failed (a cancellation is
     /// not a failure). Called from `complete`, after the outcome is stored and readable.
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>);
+
+    /// The task that waits for the group's children now (its body is done and it joins them).
+    fn joiner(&self) -> Option<TaskId>;
 }
 
 /// A child's link to its task group (no allocation of its own: the group's `Arc` and a key).
@@ -34,4 +38,8 @@ pub(crate) trait TaskCore: Send + Sync + 'static {
     /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
     /// the handle's own await uses a separate waker.
     fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// The tasks that await this one now: the task that last polled its handle (while the
+    /// handle lives and the task is not done), and its group's joiner.
+    fn awaited_by(&self) -> [Option<TaskId>; 2];
 }

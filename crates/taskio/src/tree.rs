@@ -165,6 +165,45 @@ impl TaskTree {
         TaskTree::new(picked)
     }
 
+    /// The cycles of awaits among the tasks: each a deadlock, every task in it awaiting the
+    /// next and the last the first (two tasks awaiting each other's handles). Each cycle starts
+    /// at its smallest id. `Display` shows them after the tree.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// taskio::run(async {
+    ///     // Two tasks that await each other's handles: neither can ever finish.
+    ///     let slot: Arc<Mutex<Option<taskio::Task<()>>>> = Arc::default();
+    ///     let b_slot = slot.clone();
+    ///     let a = taskio::task().name("a").spawn(async move {
+    ///         let b = loop {
+    ///             if let Some(b) = b_slot.lock().unwrap().take() {
+    ///                 break b;
+    ///             }
+    ///             taskio::checkpoint().await?;
+    ///         };
+    ///         b.await
+    ///     });
+    ///     let a_handle = a.handle();
+    ///     let b = taskio::task().name("b").spawn(async move { a.await });
+    ///     let b_handle = b.handle();
+    ///     *slot.lock().unwrap() = Some(b);
+    ///     taskio::sleep(std::time::Duration::from_millis(1)).await?;
+    ///     let tree = taskio::tree();
+    ///     assert_eq!(tree.await_cycles(), vec![vec![a_handle.id(), b_handle.id()]]);
+    ///     println!("{tree}");
+    ///     assert!(tree.to_string().contains("await cycle (deadlock): a (id "));
+    ///     a_handle.abort();
+    ///     b_handle.abort();
+    ///     taskio::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn await_cycles(&self) -> Vec<Vec<TaskId>> {
+        crate::introspect::awaits::cycles(&self.tasks)
+    }
+
     fn kids(&self, i: usize) -> &[usize] {
         self.children
             .get(&self.tasks[i].id)
@@ -216,6 +255,22 @@ impl fmt::Display for TaskTree {
             writeln!(f, "{}", self.tasks[r])?;
             self.draw(f, r)?;
         }
+        let cycles = self.await_cycles();
+        if cycles.is_empty() {
+            return fmt::Result::Ok(());
+        }
+        let name = |id: &TaskId| {
+            self.tasks
+                .binary_search_by_key(id, |t| t.id)
+                .map_or("?", |i| self.tasks[i].name.as_str())
+        };
+        for cycle in &cycles {
+            f.write_str("await cycle (deadlock): ")?;
+            for id in cycle {
+                write!(f, "{} (id {id}) → ", name(id))?;
+            }
+            writeln!(f, "{} (id {})", name(&cycle[0]), cycle[0])?;
+        }
         fmt::Result::Ok(())
     }
 }
@@ -238,6 +293,7 @@ mod tests {
             spawned_at: std::panic::Location::caller(),
             age: Duration::ZERO,
             cancelling: 0,
+            awaiting: Vec::new(),
         }
     }
 

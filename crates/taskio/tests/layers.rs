@@ -96,6 +96,8 @@ fn the_machinery_does_not_import_the_public_modules() {
         "point",
         "registry",
         "run_scope",
+        "stderr",
+        "debug_mode",
         "report",
         "cell",
         "context",

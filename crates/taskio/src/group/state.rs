@@ -74,6 +74,9 @@ struct State {
     message: Option<Arc<str>>,
     /// The group's future, waiting for its last child or its first failure.
     waker: Option<Waker>,
+    /// The body is done and the group's future waits for its children (the await edge from
+    /// the task that runs the group to each child, for `all_tasks()`).
+    joining: bool,
 }
 
 impl State {
@@ -128,6 +131,7 @@ impl Shared {
                 cancel_sent: false,
                 message: None,
                 waker: None,
+                joining: false,
             }),
             parent,
             supervisor,
@@ -204,6 +208,11 @@ impl Shared {
 }
 
 impl GroupHook for Shared {
+    fn joiner(&self) -> Option<TaskId> {
+        let joining = lock(&self.state).joining;
+        joining.then_some(self.parent.map(|(id, _)| id)).flatten()
+    }
+
     /// A child is done: one lock, O(1) work; wakes the group's future only for the last child or
     /// the first failure. The first failure also cancels the other children right here, before
     /// this child gives back its place in a limited group, so that no waiting child starts
@@ -341,8 +350,10 @@ impl Shared {
         if body_done && st.live == 0 {
             st.phase = Phase::Finished;
             st.waker = None;
+            st.joining = false;
             return Some(std::mem::take(&mut st.errors));
         }
+        st.joining = body_done;
         match &st.waker {
             Some(w) if w.will_wake(waker) => {}
             _ => st.waker = Some(waker.clone()),
@@ -360,6 +371,7 @@ impl Shared {
             }
             st.phase = Phase::Dropped;
             st.waker = None;
+            st.joining = false;
             let aborts: Vec<Arc<dyn TaskCore>> = st
                 .children
                 .iter()

@@ -17,6 +17,9 @@ use crate::header::Header;
 use crate::id::{TaskId, TaskState};
 use crate::task_core::TaskCore;
 
+/// Who awaits whom, for the snapshot and the tree.
+pub(crate) mod awaits;
+
 /// A snapshot of one task: what `all_tasks()` lists and `tree()` draws.
 ///
 /// ```
@@ -44,6 +47,14 @@ pub struct TaskInfo {
     pub age: Duration,
     /// Its outstanding cancel requests.
     pub cancelling: u32,
+    /// The tasks it awaits now, in id order (through `.await` on their handles, gather, wait,
+    /// as_completed, shield, a `JoinSet` or `TaskSet`, or its task group's join): filled in by
+    /// [`all_tasks`] and [`tree`](crate::tree()), empty in a single task's
+    /// [`info`](crate::Task::info). An edge ends when the awaited task is done or its handle
+    /// is dropped (with the future that awaited it); a handle that was polled and then set
+    /// aside unpolled (`&mut task` in a `select!` that took another branch, a `TaskSet` kept
+    /// for later) still shows the task that polled it last, which its completion would wake.
+    pub awaiting: Vec<TaskId>,
 }
 
 impl TaskInfo {
@@ -67,6 +78,7 @@ impl TaskInfo {
             spawned_at: header.location,
             age: header.age(),
             cancelling: header.cancelling(),
+            awaiting: Vec::new(),
         }
     }
 }
@@ -81,7 +93,8 @@ impl fmt::Display for TaskInfo {
         if self.cancelling > 0 {
             write!(f, ", cancelling {}", self.cancelling)?;
         }
-        f.write_str(")")
+        f.write_str(")")?;
+        write_awaiting(f, &self.awaiting)
     }
 }
 
@@ -101,10 +114,40 @@ impl fmt::Display for TaskInfo {
 /// });
 /// ```
 pub fn all_tasks() -> Vec<TaskInfo> {
-    crate::registry::snapshot()
-        .iter()
-        .filter_map(|t| TaskInfo::of_live(t.header()))
-        .collect()
+    let cores = crate::registry::snapshot();
+    let mut edges = Vec::new();
+    let mut tasks = Vec::with_capacity(cores.len());
+    for core in &cores {
+        if let Some(info) = TaskInfo::of_live(core.header()) {
+            edges.extend(
+                core.awaited_by()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| (a, info.id)),
+            );
+            tasks.push(info);
+        }
+    }
+    awaits::invert(&mut tasks, edges);
+    tasks
+}
+
+/// How many awaited ids a task's line shows before it says how many more there are.
+const AWAITING_SHOWN: usize = 8;
+
+/// ` awaits 3, 4` after a task's line, a long list cut short (a gather of 100k tasks).
+fn write_awaiting(f: &mut fmt::Formatter<'_>, awaiting: &[TaskId]) -> fmt::Result {
+    let Some((first, rest)) = awaiting.split_first() else {
+        return fmt::Result::Ok(());
+    };
+    write!(f, " awaits {first}")?;
+    for id in rest.iter().take(AWAITING_SHOWN - 1) {
+        write!(f, ", {id}")?;
+    }
+    if awaiting.len() > AWAITING_SHOWN {
+        write!(f, " and {} more", awaiting.len() - AWAITING_SHOWN)?;
+    }
+    fmt::Result::Ok(())
 }
 
 /// The task whose code is running now, or `None` outside any taskio task: asyncio's
