@@ -113,6 +113,18 @@ fn text(error: &Error) -> String {
         .unwrap_or_else(|_| "(the error's Display panicked)".to_owned())
 }
 
+/// A `run` was asked to serve its tasks (`TASKIO_INSPECT=1`, `Runner::inspect`) and could not:
+/// it runs anyway, and says why.
+pub(crate) fn inspect_failed(error: &std::io::Error) {
+    if no_subscriber() {
+        to_stderr(format_args!(
+            "taskio: not serving the task view (taskio ps): {error}"
+        ));
+    } else {
+        tracing::warn!(error = %error, "taskio: not serving the task view (taskio ps)");
+    }
+}
+
 /// No subscriber is installed for this thread (no scoped one, no global one): a `tracing`
 /// event would go nowhere.
 fn no_subscriber() -> bool {
