@@ -3,7 +3,7 @@
 
 use crate::introspect::TaskInfo;
 
-use super::json::{self, Object};
+use super::json::Object;
 
 /// The version of the document's format, its `"taskio"` field.
 pub(crate) const FORMAT: u64 = 1;

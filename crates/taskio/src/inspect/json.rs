@@ -1,4 +1,5 @@
-//! A small JSON writer for the inspection document: objects, arrays, strings, numbers, `null`.
+//! A small JSON writer for the inspection document: objects, arrays of objects, strings,
+//! numbers, `null`.
 //! The library has no serde; what it writes is read by `taskio ps` with serde_json.
 //!
 //! Strings are escaped as RFC 8259 requires (`"`, `\` and every control character below
@@ -87,12 +88,6 @@ impl<'a> Object<'a> {
         self
     }
 
-    /// A boolean field.
-    pub(crate) fn bool(&mut self, key: &str, value: bool) -> &mut Self {
-        self.key(key).push_str(if value { "true" } else { "false" });
-        self
-    }
-
     /// An array field, each of `items` written by `item` as one object.
     pub(crate) fn array<T>(
         &mut self,
@@ -157,8 +152,6 @@ mod tests {
             .f64("age", 1.5, 3)
             .f64("nan", f64::NAN, 3)
             .f64("inf", f64::INFINITY, 3)
-            .bool("yes", true)
-            .bool("no", false)
             .array("empty", Vec::<u8>::new(), |_, _| {})
             .array("two", [1u64, 2], |o, n| {
                 o.u64("n", n);
@@ -168,7 +161,7 @@ mod tests {
             out,
             concat!(
                 r#"{"id":7,"name":"x\"y","parent":null,"up":18446744073709551615,"#,
-                r#""age":1.500,"nan":null,"inf":null,"yes":true,"no":false,"#,
+                r#""age":1.500,"nan":null,"inf":null,"#,
                 r#""empty":[],"two":[{"n":1},{"n":2}]}"#
             )
         );
