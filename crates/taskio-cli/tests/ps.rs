@@ -63,8 +63,8 @@ fn tree_child() {
         let b = taskio::task()
             .name("cycle-b")
             .spawn(async move { for_b.await.expect("a's handle comes").await });
-        to_a.send(b).ok().expect("a waits for b's handle");
-        to_b.send(a).ok().expect("b waits for a's handle");
+        assert!(to_a.send(b).is_ok(), "a waits for b's handle");
+        assert!(to_b.send(a).is_ok(), "b waits for a's handle");
         let _odd = taskio::task().name(ODD_NAME).spawn(taskio::sleep(HOUR));
         taskio::sleep(Duration::from_millis(20)).await?;
         println!("READY");

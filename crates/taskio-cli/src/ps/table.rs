@@ -2,8 +2,11 @@
 
 use super::document::{Document, TaskRow, printable};
 
+/// How one task fills a column.
+type Cell = fn(&TaskRow) -> String;
+
 /// The columns: a header and how one task fills it. A column is one line here.
-const COLUMNS: &[(&str, fn(&TaskRow) -> String)] = &[
+const COLUMNS: &[(&str, Cell)] = &[
     ("ID", |t| t.id.to_string()),
     ("NAME", |t| printable(&t.name)),
     ("STATE", TaskRow::state_text),
@@ -101,11 +104,11 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(
             lines[0],
-            "ID  NAME          STATE                 AGE    PARENT  SPAWNED AT"
+            "ID  NAME          STATE                  AGE    PARENT  SPAWNED AT"
         );
         assert_eq!(
             lines[1],
-            "1   main          running               0.50s  -       a.rs:1:1"
+            "1   main          running                0.50s  -       a.rs:1:1"
         );
         assert_eq!(
             lines[2],

@@ -69,13 +69,16 @@
 //! use std::io::{Read, Write};
 //! use std::os::unix::net::UnixStream;
 //!
-//! fn main() -> std::io::Result<()> {
+//! fn main() -> taskio::Result<()> {
 //!     let inspector = taskio::inspect::serve()?;
 //!     let path = inspector.path().to_owned();
 //!     let doc = taskio::run(async move {
-//!         let _worker = taskio::task().name("worker").spawn(taskio::sleep(std::time::Duration::from_secs(5)));
-//!         // What `taskio ps` does, from a thread outside the runtime:
-//!         std::thread::spawn(move || {
+//!         let hour = std::time::Duration::from_secs(3600);
+//!         let _worker = taskio::task().name("worker").spawn(taskio::sleep(hour));
+//!         taskio::checkpoint().await?; // the worker starts
+//!         // What `taskio ps` does, from another thread; this runtime is blocked meanwhile
+//!         // (the join below), and the answer comes all the same.
+//!         let doc = std::thread::spawn(move || {
 //!             let mut socket = UnixStream::connect(path)?;
 //!             socket.write_all(b"tasks\n")?;
 //!             let mut doc = String::new();
@@ -83,11 +86,11 @@
 //!             std::io::Result::Ok(doc)
 //!         })
 //!         .join()
-//!         .unwrap()
-//!     })
-//!     .unwrap()?;
+//!         .expect("the client thread does not panic")?;
+//!         taskio::Ok(doc)
+//!     })?;
 //!     assert!(doc.starts_with("{\"taskio\":1,"));
-//!     assert!(doc.contains("\"name\":\"worker\""));
+//!     assert!(doc.contains("\"name\":\"worker\",\"state\":\"running\""));
 //!     drop(inspector); // the socket is removed
 //!     Ok(())
 //! }
