@@ -118,10 +118,10 @@ fn text(error: &Error) -> String {
 pub(crate) fn inspect_failed(error: &std::io::Error) {
     if no_subscriber() {
         to_stderr(format_args!(
-            "taskio: not serving the task view (taskio ps): {error}"
+            "{error}; running without the task view (taskio ps)"
         ));
     } else {
-        tracing::warn!(error = %error, "taskio: not serving the task view (taskio ps)");
+        tracing::warn!(error = %error, "taskio: running without the task view (taskio ps)");
     }
 }
 

@@ -29,7 +29,8 @@ pub fn ask(pid: u32, timeout: Duration) -> Result<String, String> {
         let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
         return Err(format!(
             "process {pid} does not serve its tasks: it did not opt in (start it with {}=1, or call \
-             taskio::inspect::serve() or Runner::inspect(true)); no socket at {}",
+             taskio::inspect::serve() or Runner::inspect(true)), or it could not make its socket \
+             (then it said why on its stderr); no socket at {}",
             taskio::inspect::ENV_VAR,
             looked.join(" or ")
         ));

@@ -136,6 +136,17 @@ static CURRENT: Mutex<Weak<Server>> = Mutex::new(Weak::new());
 /// }
 /// ```
 pub fn serve() -> io::Result<Inspector> {
+    start().map_err(|e| {
+        if e.to_string().starts_with("taskio inspect: ") {
+            e
+        } else {
+            io::Error::new(e.kind(), format!("taskio inspect: {e}"))
+        }
+    })
+}
+
+/// [`serve`], its errors not all labelled yet.
+fn start() -> io::Result<Inspector> {
     let mut current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(server) = current.upgrade() {
         return Ok(Inspector {
