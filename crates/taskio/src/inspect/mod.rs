@@ -16,10 +16,10 @@
 //! ```text
 //! $ TASKIO_INSPECT=1 ./my-service &
 //! $ taskio ps 41721
-//! ID  NAME      STATE    AGE     PARENT  SPAWNED AT
-//! 1   main      running  12.41s  -       src/main.rs:8:5
-//! 2   server    running  12.41s  1       src/main.rs:11:18
-//! 5   conn-17   running  0.83s   2       src/server.rs:40:22
+//! ID  NAME     STATE    AGE     PARENT  SPAWNED AT
+//! 1   main     running  12.41s  -       src/main.rs:8:5
+//! 2   server   running  12.41s  1       src/main.rs:11:18
+//! 5   conn-17  running  0.83s   2       src/server.rs:40:22
 //! $ taskio pstree 41721
 //! main (id 1, running)
 //! └── server (id 2, running)
