@@ -478,7 +478,9 @@ fn a_socket_that_never_answers_times_out_with_a_clear_error() {
     sleep.arg("30");
     let sleeper = Kid::spawn(sleep);
     // Someone listens at the sleeper's socket path and never accepts nor answers.
-    std::fs::create_dir(xdg.0.join("taskio")).unwrap();
+    let dir = xdg.0.join("taskio");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let socket = xdg.socket(sleeper.pid());
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     let run = taskio(
@@ -496,6 +498,29 @@ fn a_socket_that_never_answers_times_out_with_a_clear_error() {
     );
     assert!(run.took >= Duration::from_secs(1), "{:?}", run.took);
     assert!(run.took < Duration::from_secs(10), "{:?}", run.took);
+}
+
+#[test]
+fn a_socket_in_a_directory_open_to_others_is_not_talked_to() {
+    let xdg = RuntimeDir::new("open");
+    let mut sleep = Command::new("sleep");
+    sleep.arg("30");
+    let sleeper = Kid::spawn(sleep);
+    // Someone made the directory open to all and put a socket in it that would answer.
+    let dir = xdg.0.join("taskio");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(xdg.socket(sleeper.pid())).unwrap();
+    let run = taskio(&["ps", &sleeper.pid().to_string()], &xdg.0);
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "taskio ps: taskio inspect: refusing the directory {}: it is open to others (mode 777; it must be 0700)\n",
+            dir.display()
+        )
+    );
+    assert!(run.took < Duration::from_secs(5), "{:?}", run.took);
 }
 
 /// The view is served from a thread of its own: it answers while every runtime thread spins.

@@ -35,6 +35,7 @@ pub fn ask(pid: u32, timeout: Duration) -> Result<String, String> {
             looked.join(" or ")
         ));
     };
+    taskio::inspect::check_socket(&path, pid).map_err(|e| e.to_string())?;
     let answer = exchange_within(path.clone(), timeout).map_err(|e| match e {
         Failure::TimedOut => format!(
             "process {pid} did not answer within {} (socket {})",

@@ -48,7 +48,10 @@
 //! is refused unless it is a directory (not a symlink) of this user closed to everyone else;
 //! the socket is made 0600 right after it is bound, inside that directory. So only the same
 //! user (and root) can connect. A socket left by a dead process with the same pid is replaced;
-//! the socket is removed when the server stops.
+//! the socket is removed when the server stops. A client checks the same before it talks
+//! ([`check_socket`]: the socket and its closed directory belong to the process's owner), and
+//! also looks in `/run/user/<uid>/taskio/`, so root or a shell with another environment finds
+//! a user's process.
 //!
 //! # The protocol
 //!
@@ -169,8 +172,9 @@ fn start() -> io::Result<Inspector> {
 }
 
 /// Where a client looks for the socket of process `pid`, in order: under
-/// `$XDG_RUNTIME_DIR/taskio/` (if set to an existing directory), then under
-/// `/tmp/taskio-<uid>/`. The server uses the first.
+/// `$XDG_RUNTIME_DIR/taskio/` (this environment's, if set to an existing directory), under
+/// `/run/user/<uid>/taskio/`, then under `/tmp/taskio-<uid>/`, where `uid` is the owner of
+/// process `pid`. A server uses the first of its own environment's, or the last.
 ///
 /// ```
 /// let paths = taskio::inspect::socket_paths(std::process::id());
@@ -178,11 +182,35 @@ fn start() -> io::Result<Inspector> {
 /// assert!(paths.iter().all(|p| p.ends_with(format!("{}.sock", std::process::id()))));
 /// ```
 pub fn socket_paths(pid: u32) -> Vec<PathBuf> {
-    let uid = place::uid().unwrap_or(u32::MAX);
-    place::dirs(std::env::var_os("XDG_RUNTIME_DIR").as_deref(), uid)
+    let uid = place::owner_of(pid)
+        .or_else(|_| place::uid())
+        .unwrap_or(u32::MAX);
+    place::client_dirs(std::env::var_os("XDG_RUNTIME_DIR").as_deref(), uid)
         .into_iter()
         .map(|d| d.join(place::file_name(pid)))
         .collect()
+}
+
+/// Checks, before a client talks to it, that `socket` is what the server of process `pid`
+/// makes: a socket of the process's owner, in a directory of that owner closed to everyone
+/// else. A socket planted elsewhere (in a `/tmp/taskio-<uid>` that another user made first)
+/// is refused, so a client never reads a document someone else wrote.
+///
+/// # Errors
+///
+/// The reason, as [`serve()`]'s: not a socket, another owner, a directory open to others.
+///
+/// ```
+/// fn main() -> std::io::Result<()> {
+///     let inspector = taskio::inspect::serve()?;
+///     taskio::inspect::check_socket(inspector.path(), std::process::id())?;
+///     assert!(taskio::inspect::check_socket(std::path::Path::new("/etc/passwd"), 1).is_err());
+///     Ok(())
+/// }
+/// ```
+pub fn check_socket(socket: &Path, pid: u32) -> io::Result<()> {
+    let uid = place::owner_of(pid)?;
+    place::check_socket(socket, uid)
 }
 
 /// A hold on the process's inspection server ([`serve()`]): the socket is served while one is

@@ -25,6 +25,43 @@ pub(crate) fn uid() -> io::Result<u32> {
         })
 }
 
+/// The owner of process `pid` (of `/proc/<pid>`): whose directory its socket is in.
+pub(crate) fn owner_of(pid: u32) -> io::Result<u32> {
+    std::fs::metadata(format!("/proc/{pid}")).map(|m| m.uid())
+}
+
+/// Where a client looks for the socket of a process of user `uid`: [`dirs`], with the usual
+/// runtime directory of that user (`/run/user/<uid>/taskio`, where its `XDG_RUNTIME_DIR`
+/// points on most systems) before the fallback, for a client whose own environment differs
+/// (root, a cron job).
+pub(crate) fn client_dirs(xdg: Option<&OsStr>, uid: u32) -> Vec<PathBuf> {
+    let mut dirs = dirs(xdg, uid);
+    let usual = PathBuf::from(format!("/run/user/{uid}/taskio"));
+    if !dirs.contains(&usual) {
+        dirs.insert(dirs.len() - 1, usual);
+    }
+    dirs
+}
+
+/// Checks, for a client, that `socket` is what the server of a process of user `uid` makes:
+/// a socket of that user in a directory that passes [`check_dir`]. A socket elsewhere (planted
+/// in a directory someone else made first) is not talked to.
+pub(crate) fn check_socket(socket: &Path, uid: u32) -> io::Result<()> {
+    let dir = socket.parent().unwrap_or(Path::new("/"));
+    check_dir(dir, &std::fs::symlink_metadata(dir)?, uid)?;
+    let meta = std::fs::symlink_metadata(socket)?;
+    if !meta.file_type().is_socket() || meta.uid() != uid {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "taskio inspect: refusing {}: not a socket of uid {uid}",
+                socket.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The directories a socket may be in, the preferred first: `$XDG_RUNTIME_DIR/taskio` (if
 /// `xdg` is an absolute path to an existing directory), then `/tmp/taskio-<uid>`.
 pub(crate) fn dirs(xdg: Option<&OsStr>, uid: u32) -> Vec<PathBuf> {
@@ -67,7 +104,7 @@ pub(crate) fn check_dir(dir: &Path, meta: &Metadata, uid: u32) -> io::Result<()>
         Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
-                "taskio inspect: refusing to serve in {}: {why}",
+                "taskio inspect: refusing the directory {}: {why}",
                 dir.display()
             ),
         ))
@@ -174,6 +211,44 @@ pub(crate) mod tests {
         let missing = base.0.join("missing");
         assert_eq!(super::dirs(Some(missing.as_os_str()), 7), fallback);
         assert_eq!(super::file_name(4242), "4242.sock");
+    }
+
+    #[test]
+    fn a_client_also_looks_in_the_usual_runtime_dir_before_tmp() {
+        assert_eq!(
+            super::client_dirs(None, 7),
+            [
+                PathBuf::from("/run/user/7/taskio"),
+                PathBuf::from("/tmp/taskio-7")
+            ]
+        );
+        let base = TempDir::new("client");
+        let dirs = super::client_dirs(Some(base.0.as_os_str()), 7);
+        assert_eq!(dirs[0], base.0.join("taskio"));
+        assert_eq!(dirs.len(), 3);
+    }
+
+    #[test]
+    fn a_client_talks_only_to_a_socket_of_the_owner_in_a_closed_directory() {
+        let uid = super::uid().unwrap();
+        let base = TempDir::new("check");
+        let dir = base.0.join("taskio");
+        super::prepare_dir(&dir, uid).unwrap();
+        let socket = dir.join("5.sock");
+        let _listener = UnixListener::bind(&socket).unwrap();
+        super::check_socket(&socket, uid).unwrap();
+        let e = super::check_socket(&socket, uid.wrapping_add(1)).unwrap_err();
+        assert!(e.to_string().contains("owned by uid"), "{e}");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let e = super::check_socket(&socket, uid).unwrap_err();
+        assert!(e.to_string().contains("open to others"), "{e}");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let file = dir.join("6.sock");
+        std::fs::write(&file, "").unwrap();
+        let e = super::check_socket(&file, uid).unwrap_err();
+        assert!(e.to_string().contains("not a socket"), "{e}");
+        assert_eq!(super::owner_of(std::process::id()).unwrap(), uid);
+        assert!(super::owner_of(i32::MAX as u32).is_err());
     }
 
     #[test]
