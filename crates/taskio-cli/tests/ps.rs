@@ -410,7 +410,8 @@ fn ps_prints_the_table_and_pstree_the_tree() {
 }
 
 #[test]
-fn the_socket_is_0600_in_a_0700_directory_and_a_dead_process_gets_a_clear_error() {
+fn the_socket_is_0600_in_a_0700_directory_a_dead_process_gets_a_clear_error_and_its_socket_is_swept()
+ {
     let xdg = RuntimeDir::new("mode");
     let mut kid = Kid::role("tree", &xdg, true);
     kid.wait_for("READY");
@@ -435,6 +436,12 @@ fn the_socket_is_0600_in_a_0700_directory_and_a_dead_process_gets_a_clear_error(
         format!("taskio ps: no process with pid {pid}\n")
     );
     assert!(run.stdout.is_empty());
+    // The next process that serves there removes the dead one's socket.
+    assert!(socket.exists());
+    let next = Kid::role("tree", &xdg, true);
+    next.wait_for("READY");
+    assert!(!socket.exists());
+    assert!(xdg.socket(next.pid()).exists());
 }
 
 #[test]

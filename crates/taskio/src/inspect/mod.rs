@@ -47,8 +47,8 @@
 //! order a client tries them). The directory is created with mode 0700, and an existing one
 //! is refused unless it is a directory (not a symlink) of this user closed to everyone else;
 //! the socket is made 0600 right after it is bound, inside that directory. So only the same
-//! user (and root) can connect. A socket left by a dead process with the same pid is replaced;
-//! the socket is removed when the server stops. A client checks the same before it talks
+//! user (and root) can connect. The socket is removed when the server stops; the sockets that
+//! killed processes left in the directory are removed when the next server starts there. A client checks the same before it talks
 //! ([`check_socket`]: the socket and its closed directory belong to the process's owner), and
 //! also looks in `/run/user/<uid>/taskio/`, so root or a shell with another environment finds
 //! a user's process.
@@ -162,6 +162,7 @@ fn start() -> io::Result<Inspector> {
         .next()
         .expect("there is always the /tmp fallback");
     place::prepare_dir(&dir, uid)?;
+    place::sweep(&dir);
     let path = dir.join(place::file_name(std::process::id()));
     place::clear_stale(&path)?;
     let server = Arc::new(Server::start(path)?);

@@ -157,6 +157,30 @@ pub(crate) fn clear_stale(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Removes the sockets that dead processes left in `dir` (killed ones never remove theirs):
+/// a `<pid>.sock` whose process is gone and that nobody answers on. Anything else stays.
+pub(crate) fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".sock"))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let is_socket = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_socket());
+        let dead = !Path::new(&format!("/proc/{pid}")).exists();
+        if is_socket && dead && UnixStream::connect(&path).is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::ffi::OsStr;
@@ -299,6 +323,28 @@ pub(crate) mod tests {
         assert!(super::prepare_dir(&file, uid).is_err());
         // A directory whose parent is missing.
         assert!(super::prepare_dir(&base.0.join("no/such"), uid).is_err());
+    }
+
+    #[test]
+    fn the_sweep_removes_dead_processes_sockets_only() {
+        let base = TempDir::new("sweep");
+        let dead = base.0.join(format!("{}.sock", i32::MAX));
+        drop(UnixListener::bind(&dead).unwrap());
+        // A socket of a live process (this one), one that answers, and other files stay.
+        let mine = base.0.join(format!("{}.sock", std::process::id()));
+        drop(UnixListener::bind(&mine).unwrap());
+        let answering = base.0.join(format!("{}.sock", i32::MAX - 1));
+        let _listener = UnixListener::bind(&answering).unwrap();
+        let not_socket = base.0.join(format!("{}.sock", i32::MAX - 2));
+        std::fs::write(&not_socket, "").unwrap();
+        let other = base.0.join("notes.sock");
+        drop(UnixListener::bind(&other).unwrap());
+        super::sweep(&base.0);
+        assert!(!dead.exists());
+        for kept in [&mine, &answering, &not_socket, &other] {
+            assert!(kept.exists(), "{}", kept.display());
+        }
+        super::sweep(&base.0.join("missing")); // nothing to do, no error
     }
 
     #[test]
