@@ -1,6 +1,8 @@
 //! The `taskio` command: `taskio demo` runs the examples of five asyncio tutorials live, on
 //! taskio and on asyncio; `taskio fetch` fetches many URLs at once. Exit codes: 0 success, 1
 //! some scenario/URL failed, 2 bad usage; fetch also 130 (Ctrl-C) and 141 (stdout closed).
+//! `taskio ps PID` / `taskio pstree PID` print another process's tasks: 0, or 1 with a
+//! one-line error (no such process, not opted in, no answer).
 
 use std::process::ExitCode;
 
@@ -78,11 +80,49 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Print the tasks of a running taskio process: id, name, state, age, parent, spawn site.
+    ///
+    /// Python 3.14's `python -m asyncio ps PID`. The process must have opted in: started with
+    /// TASKIO_INSPECT=1 (its `taskio::run`), or calling `taskio::inspect::serve()` or
+    /// `Runner::inspect(true)`. It answers on a Unix socket only its user can open. Exit code
+    /// 0, or 1 with a one-line error (no such process, it did not opt in, no answer in time).
+    Ps(Inspect),
+    /// Print the tasks of a running taskio process as a tree, each under its spawner.
+    ///
+    /// Python 3.14's `python -m asyncio pstree PID`; see `taskio ps --help` for opting in.
+    Pstree(Inspect),
+}
+
+/// The arguments of `ps` and `pstree`.
+#[derive(clap::Args, Debug)]
+struct Inspect {
+    /// The process id.
+    #[arg(value_name = "PID")]
+    pid: u32,
+    /// Print the process's JSON document as it sent it: {"taskio":1,"pid":..,"tasks":[{"id",
+    /// "name","state","age","parent","spawned_at","cancelling"},...]}.
+    #[arg(long)]
+    json: bool,
+    /// How long to wait for the answer.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = fetch::parse_timeout)]
+    timeout: Duration,
+}
+
+fn inspect(name: &str, args: Inspect, view: taskio_cli::ps::View) -> ExitCode {
+    match taskio_cli::ps::run(args.pid, view, args.json, args.timeout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("taskio {name}: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Ps(args) => inspect("ps", args, taskio_cli::ps::View::Table),
+        Command::Pstree(args) => inspect("pstree", args, taskio_cli::ps::View::Tree),
         Command::Demo { scale, json, only } => {
             match taskio_cli::demo::run(taskio_cli::demo::DemoOptions { scale, json, only }) {
                 Ok(true) => ExitCode::SUCCESS,

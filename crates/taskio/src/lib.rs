@@ -279,6 +279,7 @@
 //! | `asyncio.to_thread(func)` | [`to_thread()`], [`Builder::to_thread`], [`TaskGroup::to_thread`], [`CancelFlag`] |
 //! | `asyncio.current_task()`, `all_tasks()` | [`current`], [`all_tasks`] |
 //! | 3.14 `python -m asyncio pstree`, `print_call_graph()` | [`tree()`] → [`TaskTree`] |
+//! | 3.14 `python -m asyncio ps PID`, `pstree PID` (from outside) | `TASKIO_INSPECT=1`, [`Runner::inspect`], [`inspect::serve`]; then `taskio ps PID`, `taskio pstree PID` |
 //! | `async with asyncio.TaskGroup() as tg`, `tg.create_task(coro)` | [`task_group`], [`TaskGroup::spawn`] |
 //! | `ExceptionGroup` from a `TaskGroup` | [`Error::group_errors`] |
 //! | (Kotlin `supervisorScope`, Go errgroup `SetLimit`) | [`group()`]`.supervisor().limit(n).run(..)` |
@@ -332,6 +333,7 @@ pub mod gather;
 mod gather_macro;
 pub mod group;
 pub mod handle;
+pub mod inspect;
 pub mod introspect;
 pub mod join_set;
 pub mod local;

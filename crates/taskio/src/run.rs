@@ -34,6 +34,9 @@ use crate::task_core::TaskCore;
 /// they belong to the run as every task of asyncio's loop belongs to its `run`, and are
 /// cancelled at exit with their cleanup awaited, not dropped with the runtime.
 ///
+/// With `TASKIO_INSPECT=1` in the environment, the process serves its task tree while `run`
+/// runs, for `taskio ps PID` and `taskio pstree PID` ([`inspect`](crate::inspect)).
+///
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -99,6 +102,7 @@ pub struct Runner {
     multi_thread: bool,
     worker_threads: Option<usize>,
     shutdown_grace: Option<Duration>,
+    inspect: bool,
     #[cfg(feature = "test-util")]
     start_paused: bool,
     debug: Option<bool>,
@@ -163,6 +167,29 @@ impl Runner {
     /// ```
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = Some(grace);
+        self
+    }
+
+    /// Serves the task tree on this process's inspection socket while `run` runs, for
+    /// `taskio ps PID` and `taskio pstree PID` (see [`inspect`](crate::inspect)); what
+    /// `TASKIO_INSPECT=1` in the environment does too. Off by default. If the socket cannot be
+    /// made, `run` says why on stderr (or through `tracing`) and runs anyway.
+    ///
+    /// ```
+    /// let path = taskio::Runner::new()
+    ///     .inspect(true)
+    ///     .run(async {
+    ///         let path = taskio::inspect::socket_paths(std::process::id())
+    ///             .into_iter()
+    ///             .find(|p| p.exists())
+    ///             .expect("served while main runs");
+    ///         taskio::Ok(path)
+    ///     })
+    ///     .unwrap();
+    /// assert!(!path.exists(), "removed when run ends");
+    /// ```
+    pub fn inspect(mut self, on: bool) -> Self {
+        self.inspect = on;
         self
     }
 
@@ -232,6 +259,8 @@ impl Runner {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        // Declared first, dropped last: the socket goes once the runtime is gone.
+        let _inspector = crate::inspect::for_run(self.inspect);
         let (runtime, run_main) = self.build_runtime()?;
         let _debug = crate::debug::ForRun::begin(self.debug, self.slow_poll_threshold);
         let _this_thread = RunThread::enter(&run_main);
@@ -287,6 +316,8 @@ impl Runner {
         F: Future + 'static,
         F::Output: TaskOutput,
     {
+        // Declared first, dropped last: the socket goes once the runtime is gone.
+        let _inspector = crate::inspect::for_run(self.inspect);
         let (runtime, run_main) = self.build_runtime()?;
         let _debug = crate::debug::ForRun::begin(self.debug, self.slow_poll_threshold);
         let _this_thread = RunThread::enter(&run_main);
