@@ -14,11 +14,11 @@ use crate::task_core::TaskCore;
 
 const SHARDS: usize = 32;
 
-/// A shard sweeps once this many of its tasks have died, or half as many as were alive after
-/// its last sweep, whichever is more: a sweep costs O(entries), so it is O(1) amortised per
-/// death (at most three entries looked at per death), and a shard holds at most half again its
-/// live tasks' allocations, or this many, for dead ones (a crowd that dies is given back in
-/// halving sweeps, down to this).
+/// A shard sweeps once this many of its tasks have died, or half as many as it lists (as of its
+/// last sweep, or of the last doubling of its list), whichever is more: a sweep costs
+/// O(entries), so it is O(1) amortised per death (a few entries looked at per death), and a
+/// shard holds at most about as many dead tasks' allocations as live ones, or this many (a
+/// crowd that dies is given back in halving sweeps, down to this).
 const MIN_SWEEP: usize = 256;
 
 /// One shard: the tasks that threads assigned to it spawned. Entries are not removed when a
@@ -80,7 +80,16 @@ fn lock(shard: &Shard) -> MutexGuard<'_, Vec<Weak<dyn TaskCore>>> {
 
 /// Lists `task` in `shard` (the one [`my_shard`] gave when its header was made).
 pub(crate) fn insert(shard: u32, task: Weak<dyn TaskCore>) {
-    lock(&REGISTRY[shard as usize]).push(task);
+    let shard = &REGISTRY[shard as usize];
+    let mut tasks = lock(shard);
+    tasks.push(task);
+    let len = tasks.len();
+    drop(tasks);
+    // A crowd spawned at once raises the threshold as it grows (at each doubling, so rarely),
+    // so that its deaths are not swept 256 at a time with a scan of the whole crowd each.
+    if len.is_power_of_two() && len >= 2 * MIN_SWEEP {
+        shard.deaths.0.sweep_at.fetch_max(len / 2, Ordering::Relaxed);
+    }
 }
 
 /// A task of `shard` is gone (its last reference was dropped): counted, and the shard swept

@@ -344,7 +344,15 @@ where
         eager: bool,
         header: &Header,
     ) -> Option<JoinHandle<()>> {
-        launch(self.0, running, eager, header)
+        let join = launch(self.0, running, eager, header);
+        // Kept only where a worker may complete the task: there, tokio's allocation is then
+        // freed by the thread that drops the `Task` (see `Task::_tokio`). On the current-thread
+        // runtime, dropping it now frees that memory as soon as the task completes (measured:
+        // ~130 ns per task less in W1 there).
+        match self.0.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::CurrentThread => None,
+            _ => join,
+        }
     }
 }
 
@@ -362,7 +370,9 @@ where
         eager: bool,
         _: &Header,
     ) -> Option<JoinHandle<()>> {
-        launch_local(running, eager)
+        // A `LocalSet` completes its tasks on this thread: nothing to keep (see `OnRuntime`).
+        launch_local(running, eager);
+        None
     }
 }
 
@@ -464,7 +474,7 @@ impl Drop for EagerLevel {
 
 /// [`launch`] for a future that need not be `Send`: onto the thread's `LocalSet`, where it is
 /// polled only on this thread.
-fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool) -> Option<JoinHandle<()>>
+fn launch_local<F, G>(running: TaskFuture<F, G>, eager: bool)
 where
     F: Future + 'static,
     F::Output: TaskOutput,
@@ -475,11 +485,10 @@ where
         let mut running = Box::pin(running);
         let mut cx = Context::from_waker(Waker::noop());
         if running.as_mut().poll_task(&mut cx, false).is_pending() {
-            return Some(tokio::task::spawn_local(running));
+            drop(tokio::task::spawn_local(running));
         }
-        None
     } else {
-        Some(tokio::task::spawn_local(running))
+        drop(tokio::task::spawn_local(running));
     }
 }
 

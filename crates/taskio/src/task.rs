@@ -53,9 +53,9 @@ pub use crate::id::{TaskId, TaskState};
 /// ```
 pub struct Task<T> {
     pub(crate) cell: Arc<Cell<T>>,
-    /// tokio's handle of the running future, never polled: held so that tokio frees its
-    /// allocation when this handle goes (on the thread that awaited the task), not on the
-    /// worker that completed it. glibc's malloc locks the allocating thread's arena for a free
+    /// tokio's handle of the running future, never polled, on the multi-thread runtime: held
+    /// so that tokio frees its allocation when this handle goes (on the thread that awaited the
+    /// task), not on the worker that completed it. glibc's malloc locks the allocating thread's arena for a free
     /// from another thread: on the multi-thread runtime that lock, contended with the spawning
     /// thread's mallocs, was the largest single cost per task (bench/FINDINGS.md §7).
     pub(crate) _tokio: Option<tokio::task::JoinHandle<()>>,
