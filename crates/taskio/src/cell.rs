@@ -186,7 +186,8 @@ impl<T> Cell<T> {
 
 impl<T> Drop for Cell<T> {
     fn drop(&mut self) {
-        crate::registry::died(self.header.shard);
+        let addr: *const Self = self;
+        crate::registry::died(&self.header.registry_slot, addr.cast());
     }
 }
 

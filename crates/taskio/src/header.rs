@@ -95,6 +95,13 @@ impl Wakeup {
     }
 }
 
+/// Where a task sits in the registry (8 bytes of its header): its shard, and its key there,
+/// which changes when the shard is compacted (read and written only under the shard's lock).
+pub(crate) struct RegistrySlot {
+    pub(crate) shard: u32,
+    pub(crate) key: std::sync::atomic::AtomicU32,
+}
+
 /// What every task has, whatever its output type.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
@@ -109,8 +116,8 @@ pub(crate) struct Header {
     created: u64,
     pub(crate) state: AtomicU64,
     wakeup: Mutex<Wakeup>,
-    /// The registry shard that lists the task (told when the task is gone).
-    pub(crate) shard: u32,
+    /// Where the registry lists the task (told when the task is gone).
+    pub(crate) registry_slot: RegistrySlot,
 }
 
 impl Header {
@@ -119,7 +126,7 @@ impl Header {
         name: Option<Cow<'static, str>>,
         parent: Option<(TaskId, TaskId)>,
         location: &'static Location<'static>,
-        shard: u32,
+        registry_slot: RegistrySlot,
     ) -> Self {
         Header {
             id,
@@ -130,7 +137,7 @@ impl Header {
             created: crate::header::since_epoch(Instant::now()),
             state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
-            shard,
+            registry_slot,
         }
     }
 

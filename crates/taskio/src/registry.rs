@@ -3,36 +3,51 @@
 //!
 //! Spawns must not serialise through one global lock: the registry is split into shards, and
 //! each thread inserts into a shard of its own (assigned round-robin the first time it spawns).
-//! Entries are `Weak`, so the registry never keeps a finished task's output alive, and a task
-//! that ends touches no shard's lock: its entry is swept out later, in a batch (see [`Shard`]).
+//! Entries are `Weak`, so the registry never keeps a finished task's output alive; a task that
+//! dies on another thread than its shard's takes no lock there (see [`Shard`]).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
+use slab::Slab;
+
+use crate::header::RegistrySlot as Slot;
 use crate::task_core::TaskCore;
 
 const SHARDS: usize = 32;
 
-/// A shard sweeps once this many of its tasks have died, or half as many as it lists (as of its
-/// last sweep, or of the last doubling of its list), whichever is more: a sweep costs
-/// O(entries), so it is O(1) amortised per death (a few entries looked at per death), and a
-/// shard holds at most about as many dead tasks' allocations as live ones, or this many (a
-/// crowd that dies is given back in halving sweeps, down to this).
+/// A shard sweeps once this many of its tasks have died on other threads, or half as many as
+/// it lists (as of its last sweep, or of the last doubling of its list), whichever is more: a
+/// sweep costs O(entries), so it is O(1) amortised per death, and a shard holds at most about as
+/// many dead tasks' allocations as live ones, or this many.
 const MIN_SWEEP: usize = 256;
 
-/// One shard: the tasks that threads assigned to it spawned. Entries are not removed when a
-/// task ends (that would take the spawning thread's lock, and its cache line, on whichever
-/// thread the task ends on): a dead task's entry, a `Weak` whose task is gone, is swept out
-/// later, in a batch, by the thread whose task's death makes the count reach `sweep_at`.
-/// Until then the entry holds the task's allocation (not its contents, which are dropped at
-/// once), so memory stays bounded by the sweep rule.
+/// A shard smaller than this (in entries) is never compacted: it costs at most ~100 KiB.
+const MIN_COMPACT: usize = 4096;
+
+/// One shard: the tasks that threads assigned to it spawned.
+///
+/// A task leaves its shard when its last reference goes. On a thread of the shard (in the
+/// usual case the spawning thread, which awaited the task and dropped its handle) it removes
+/// its own entry at once, under a lock nobody else wants. On another thread (a detached task
+/// that a worker completed) it takes no lock: it counts a death on the shard's second cache
+/// line, and the thread whose death reaches `sweep_at` sweeps the dead entries in a batch
+/// (a try-lock: it never waits). Until then such an entry holds the task's allocation (not its
+/// contents, which are dropped at once).
 struct Shard {
     /// The spawning thread's line.
-    tasks: Padded<Mutex<Vec<Weak<dyn TaskCore>>>>,
-    /// The dying threads' line: tasks of this shard that died since its last sweep
-    /// (approximate, a few off at most: it only decides when to sweep), and when to sweep.
+    tasks: Padded<Mutex<Tasks>>,
+    /// The other threads' line: deaths since the last sweep (approximate, a few off at most: it
+    /// only decides when to sweep), and when to sweep.
     deaths: Padded<Deaths>,
+}
+
+struct Tasks {
+    entries: Slab<Weak<dyn TaskCore>>,
+    /// After a compaction that could not finish, the next one waits until fewer tasks than
+    /// this are left (`usize::MAX`: no wait), so that a failing one is not retried every time.
+    retry_below: usize,
 }
 
 struct Deaths {
@@ -47,7 +62,10 @@ struct Padded<T>(T);
 
 static REGISTRY: [Shard; SHARDS] = [const {
     Shard {
-        tasks: Padded(Mutex::new(Vec::new())),
+        tasks: Padded(Mutex::new(Tasks {
+            entries: Slab::new(),
+            retry_below: usize::MAX,
+        })),
         deaths: Padded(Deaths {
             dead: AtomicUsize::new(0),
             sweep_at: AtomicUsize::new(MIN_SWEEP),
@@ -61,7 +79,7 @@ thread_local! {
 }
 
 /// The shard this thread's spawns go to (assigned round-robin the first time it spawns).
-pub(crate) fn my_shard() -> u32 {
+fn my_shard() -> usize {
     MY_SHARD
         .try_with(|s| {
             let mut shard = s.get();
@@ -69,34 +87,67 @@ pub(crate) fn my_shard() -> u32 {
                 shard = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
                 s.set(shard);
             }
-            shard as u32
+            shard
         })
         .unwrap_or(0)
 }
 
-fn lock(shard: &Shard) -> MutexGuard<'_, Vec<Weak<dyn TaskCore>>> {
+fn lock(shard: &Shard) -> MutexGuard<'_, Tasks> {
     shard.tasks.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Lists `task` in `shard` (the one [`my_shard`] gave when its header was made).
-pub(crate) fn insert(shard: u32, task: Weak<dyn TaskCore>) {
-    let shard = &REGISTRY[shard as usize];
-    let mut tasks = lock(shard);
-    tasks.push(task);
-    let len = tasks.len();
-    drop(tasks);
-    // A crowd spawned at once raises the threshold as it grows (at each doubling, so rarely),
-    // so that its deaths are not swept 256 at a time with a scan of the whole crowd each.
-    if len.is_power_of_two() && len >= 2 * MIN_SWEEP {
-        shard.deaths.0.sweep_at.fetch_max(len / 2, Ordering::Relaxed);
+/// A place in this thread's shard, for a task about to be made; [`insert`] fills it in.
+pub(crate) fn slot() -> Slot {
+    Slot {
+        shard: my_shard() as u32,
+        key: AtomicU32::new(u32::MAX),
     }
 }
 
-/// A task of `shard` is gone (its last reference was dropped): counted, and the shard swept
-/// when enough are. Never waits for the shard's lock: if another thread holds it, a later death
-/// sweeps.
-pub(crate) fn died(shard: u32) {
-    let shard = &REGISTRY[shard as usize];
+/// Lists `task` (whose cell is made, so a sweep sees it live) at `slot`.
+pub(crate) fn insert(slot: &Slot, task: Weak<dyn TaskCore>) {
+    let shard = &REGISTRY[slot.shard as usize];
+    let mut tasks = lock(shard);
+    let key = tasks.entries.insert(task);
+    // Under the lock, as every other read and write of the key.
+    slot.key.store(
+        u32::try_from(key).expect("taskio: over 4 billion live tasks in one registry shard"),
+        Ordering::Relaxed,
+    );
+    let len = tasks.entries.len();
+    drop(tasks);
+    // A crowd spawned at once raises the threshold as it grows (at each doubling, so rarely),
+    // so that its deaths elsewhere are not swept 256 at a time with a scan of the whole crowd.
+    if len.is_power_of_two() && len >= 2 * MIN_SWEEP {
+        shard
+            .deaths
+            .0
+            .sweep_at
+            .fetch_max(len / 2, Ordering::Relaxed);
+    }
+}
+
+/// The task at `addr` (its cell), listed at `slot`, is gone: its last reference was dropped.
+pub(crate) fn died(slot: &Slot, addr: *const ()) {
+    let shard = &REGISTRY[slot.shard as usize];
+    let mine = MY_SHARD.try_with(Cell::get).ok() == Some(slot.shard as usize);
+    if mine {
+        let mut tasks = lock(shard);
+        let key = slot.key.load(Ordering::Relaxed) as usize;
+        // Only its own entry: a sweep on another thread may have taken it already (its strong
+        // count is zero), and a task spawned since may have its key.
+        if tasks
+            .entries
+            .get(key)
+            .is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), addr))
+        {
+            drop(tasks.entries.remove(key));
+        }
+        let moved = tasks.compact_if_sparse();
+        drop(tasks);
+        drop(moved);
+        return;
+    }
     let deaths = &shard.deaths.0;
     let dead = deaths.dead.fetch_add(1, Ordering::Relaxed) + 1;
     if dead < deaths.sweep_at.load(Ordering::Relaxed) {
@@ -107,29 +158,63 @@ pub(crate) fn died(shard: u32) {
         Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
-    sweep(deaths, &mut tasks);
-}
-
-/// Removes the entries of dead tasks. Dropping such a `Weak` frees the task's allocation and
-/// runs no user code, so it is done under the lock. A `Vec` never gives back its peak capacity
-/// by itself (a million tasks spawned at once would keep ~16 MiB): a mostly empty one shrinks.
-fn sweep(deaths: &Deaths, tasks: &mut Vec<Weak<dyn TaskCore>>) {
     deaths.dead.store(0, Ordering::Relaxed);
-    tasks.retain(|task| task.strong_count() > 0);
-    let live = tasks.len();
-    if tasks.capacity() > 4 * live.max(MIN_SWEEP) {
-        tasks.shrink_to(2 * live);
-    }
+    // Dropping a dead task's `Weak` frees its allocation and runs no user code: under the lock.
+    tasks.entries.retain(|_, task| task.strong_count() > 0);
+    let live = tasks.entries.len();
     deaths
         .sweep_at
         .store((live / 2).max(MIN_SWEEP), Ordering::Relaxed);
+    let moved = tasks.compact_if_sparse();
+    drop(tasks);
+    drop(moved);
+}
+
+impl Tasks {
+    /// A slab never gives back its peak capacity by itself: a million tasks spawned at once
+    /// kept ~24 MiB held after they all ended. Once no more than a quarter of a large shard is
+    /// live, its tasks are moved down to the lowest keys and the rest is freed. Each compaction
+    /// costs O(capacity) and leaves the capacity at the live count, so the next one comes only
+    /// after at least three quarters of a (grown) capacity were removed: O(1) amortised per
+    /// removal. Returns the references taken to re-key the moved tasks, for the caller to drop
+    /// outside the lock.
+    fn compact_if_sparse(&mut self) -> Vec<Arc<dyn TaskCore>> {
+        let len = self.entries.len();
+        let capacity = self.entries.capacity();
+        if capacity < MIN_COMPACT || len >= capacity / 4 || len >= self.retry_below {
+            return Vec::new();
+        }
+        if len == 0 {
+            self.entries = Slab::new();
+            self.retry_below = usize::MAX;
+            return Vec::new();
+        }
+        let mut moved = Vec::new();
+        let mut finished = true;
+        self.entries.compact(|weak, _from, to| {
+            // A task that is being dropped (its last reference gone, its entry not yet
+            // removed) needs no new key: it stays, and the compaction stops there.
+            let Some(task) = weak.upgrade() else {
+                finished = false;
+                return false;
+            };
+            task.header()
+                .registry_slot
+                .key
+                .store(to as u32, Ordering::Relaxed);
+            moved.push(task);
+            true
+        });
+        self.retry_below = if finished { usize::MAX } else { len / 2 };
+        moved
+    }
 }
 
 /// Every live task, ordered by id.
 pub(crate) fn snapshot() -> Vec<Arc<dyn TaskCore>> {
     let mut tasks = Vec::new();
     for shard in &REGISTRY {
-        tasks.extend(lock(shard).iter().filter_map(Weak::upgrade));
+        tasks.extend(lock(shard).entries.iter().filter_map(|(_, w)| w.upgrade()));
     }
     tasks.retain(|t| !t.header().is_complete());
     tasks.sort_by_key(|t| t.header().id);
@@ -142,8 +227,8 @@ mod tests {
 
     /// This thread's shard: its capacity and length, in entries.
     fn my_shard() -> (usize, usize) {
-        let tasks = super::lock(&super::REGISTRY[super::my_shard() as usize]);
-        (tasks.capacity(), tasks.len())
+        let tasks = super::lock(&super::REGISTRY[super::my_shard()]);
+        (tasks.entries.capacity(), tasks.entries.len())
     }
 
     /// A million pending tasks, cancelled and reaped, left ~24 MiB of registry capacity held
@@ -192,25 +277,36 @@ mod tests {
         });
     }
 
-    /// Tasks that end on other threads than their spawner's are swept too (by whichever thread
-    /// drops their last reference).
+    /// Detached tasks that a worker completes die on another thread than their shard's: they
+    /// take no lock there, and are swept out in batches (without sweeping, 200k entries would
+    /// be left).
     #[test]
-    fn dead_tasks_of_another_threads_shard_are_swept() {
+    fn tasks_that_die_on_other_threads_are_swept_in_batches() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            .enable_time()
             .build()
             .unwrap();
         rt.block_on(async {
-            for _ in 0..20 {
-                let tasks: Vec<_> = (0..10_000u32)
-                    .map(|i| crate::spawn(async move { crate::Ok(i) }))
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
+            let done = Arc::new(AtomicUsize::new(0));
+            for round in 1..=20 {
+                for _ in 0..10_000 {
+                    let done = done.clone();
+                    drop(crate::spawn(async move {
+                        done.fetch_add(1, Ordering::Relaxed);
+                        crate::Ok(())
+                    }));
+                }
+                while done.load(Ordering::Relaxed) < round * 10_000 {
+                    tokio::task::yield_now().await;
                 }
             }
+            // The last ones may still be leaving their cells on the workers.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             let (_, len) = my_shard();
-            assert!(len <= 2 * super::MIN_SWEEP, "{len} entries left");
+            assert!(len <= 20_000, "{len} entries left of 200k dead tasks");
         });
     }
 }

@@ -545,8 +545,13 @@ fn new_cell<T: Send + 'static>(
     parent: Option<(TaskId, TaskId)>,
     member: Option<Member>,
 ) -> Arc<Cell<T>> {
-    let shard = crate::registry::my_shard();
-    let mut header = Header::new(TaskId::next(), name, parent, location, shard);
+    let mut header = Header::new(
+        TaskId::next(),
+        name,
+        parent,
+        location,
+        crate::registry::slot(),
+    );
     if parent.is_none()
         && let Some(main) = crate::run_scope::adopting_main()
     {
@@ -556,7 +561,7 @@ fn new_cell<T: Send + 'static>(
     }
     let cell = Arc::new(Cell::new(header, member));
     let weak: std::sync::Weak<dyn TaskCore> = Arc::downgrade(&cell) as _;
-    crate::registry::insert(shard, weak);
+    crate::registry::insert(&cell.header.registry_slot, weak);
     cell
 }
 
