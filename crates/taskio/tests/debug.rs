@@ -7,86 +7,25 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use support::capture::{Event, events, install};
+use support::{both, bounded};
 use taskio::CancellableExt as _;
 use taskio::debug::{DebugEvent, DebugOptions, DebugReport};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::{Layer, Registry};
-
-use support::{both, bounded};
-
-#[derive(Clone, Debug, Default)]
-struct Event {
-    target: String,
-    level: String,
-    name: String,
-    spawned_at: String,
-    message: String,
-}
-
-struct Capture(Arc<Mutex<Vec<Event>>>);
-
-struct Fields<'a>(&'a mut Event);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let v = format!("{value:?}");
-        match field.name() {
-            "task.name" => self.0.name = v,
-            "task.spawned_at" => self.0.spawned_at = v,
-            "message" => self.0.message = v,
-            _ => {}
-        }
-    }
-}
-
-impl<S: tracing::Subscriber> Layer<S> for Capture {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let mut e = Event {
-            target: event.metadata().target().to_owned(),
-            level: event.metadata().level().to_string(),
-            ..Event::default()
-        };
-        event.record(&mut Fields(&mut e));
-        self.0.lock().unwrap().push(e);
-    }
-}
-
-fn events() -> Arc<Mutex<Vec<Event>>> {
-    static EVENTS: OnceLock<Arc<Mutex<Vec<Event>>>> = OnceLock::new();
-    EVENTS
-        .get_or_init(|| {
-            let events = Arc::new(Mutex::new(Vec::new()));
-            let subscriber = Registry::default().with(Capture(events.clone()));
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            events
-        })
-        .clone()
-}
 
 /// The debug reports (target `taskio::debug`) about task `name`.
 fn reports_for(name: &str) -> Vec<Event> {
     events()
-        .lock()
-        .unwrap()
-        .iter()
+        .into_iter()
         .filter(|e| e.target == "taskio::debug" && e.name == name)
-        .cloned()
         .collect()
 }
 
 /// Every event (any target, any level) that names task `name`.
 fn any_event_for(name: &str) -> Vec<Event> {
-    events()
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|e| e.name == name)
-        .cloned()
-        .collect()
+    events().into_iter().filter(|e| e.name == name).collect()
 }
 
 /// One test at a time owns the process-wide switch; it is off again when the guard goes.
@@ -100,7 +39,7 @@ impl Drop for Serial {
 
 fn serial(on: bool) -> Serial {
     static LOCK: Mutex<()> = Mutex::new(());
-    events();
+    install();
     let guard = Serial(LOCK.lock().unwrap_or_else(|e| e.into_inner()));
     if on {
         taskio::debug::enable(DebugOptions::new());
@@ -465,23 +404,12 @@ fn taskio_debug_env_and_stderr_without_a_subscriber() {
         .unwrap();
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "taskio_debug_env_and_stderr_without_a_subscriber",
-            "--exact",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .env("TASKIO_DEBUG", "1")
-        .output()
-        .expect("the test binary re-executes itself");
-    assert!(out.status.success(), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("env-swallower"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
+    let lines = support::child_stderr_lines(
+        "taskio_debug_env_and_stderr_without_a_subscriber",
+        &[(CHILD, "1"), ("TASKIO_DEBUG", "1")],
+        "env-swallower",
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
         lines[0].starts_with("taskio debug: task 'env-swallower' (id "),
         "{}",

@@ -4,6 +4,8 @@
 //! cancellation or a success is not reported. With no subscriber installed, the report goes to
 //! stderr (a child process shows it).
 
+mod support;
+
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -196,23 +198,13 @@ fn with_no_subscriber_the_report_goes_to_stderr_once() {
         detached_failure_program();
         return;
     }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "with_no_subscriber_the_report_goes_to_stderr_once",
-            "--exact",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .expect("the test binary re-executes itself");
-    assert!(out.status.success(), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("never retrieved"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    let line = lines[0];
+    let lines = support::child_stderr_lines(
+        "with_no_subscriber_the_report_goes_to_stderr_once",
+        &[(CHILD, "1")],
+        "never retrieved",
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
     assert!(
         line.starts_with("Task exception was never retrieved: task 'disk-writer' (id "),
         "{line}"

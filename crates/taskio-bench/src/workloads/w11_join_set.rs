@@ -3,8 +3,6 @@
 
 use std::time::Instant;
 
-use tokio_util::sync::CancellationToken;
-
 use super::{CaseFuture, Sample, check_sum};
 
 /// The measured future of W11 for `imp`.
@@ -24,24 +22,7 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             check_sum(sum, n);
             Sample::timed(elapsed, n)
         }),
-        "tokio-token" => Box::pin(async move {
-            let start = Instant::now();
-            let root = CancellationToken::new();
-            let mut set = tokio::task::JoinSet::new();
-            for i in 0..n {
-                set.spawn(super::token::cancellable(
-                    root.child_token(),
-                    async move { i },
-                ));
-            }
-            let mut sum = 0;
-            while let Some(r) = set.join_next().await {
-                sum += r.expect("trivial task").expect("not cancelled");
-            }
-            let elapsed = start.elapsed();
-            check_sum(sum, n);
-            Sample::timed(elapsed, n)
-        }),
+        "tokio-token" => Box::pin(super::token::joinset(n)),
         "tokio-joinset" => Box::pin(async move {
             let start = Instant::now();
             let mut set = tokio::task::JoinSet::new();

@@ -9,9 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
-
-use super::{CaseFuture, Sample, check_sum};
+use super::{CaseFuture, Sample};
 
 const FAIL_AFTER: Duration = Duration::from_millis(20);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -31,24 +29,7 @@ pub fn run_trivial(imp: &str, n: usize) -> Option<CaseFuture> {
             .expect("group");
             Sample::timed(start.elapsed(), n)
         }),
-        "tokio-token" => Box::pin(async move {
-            let start = Instant::now();
-            let root = CancellationToken::new();
-            let mut set = tokio::task::JoinSet::new();
-            for i in 0..n {
-                set.spawn(super::token::cancellable(
-                    root.child_token(),
-                    async move { i },
-                ));
-            }
-            let mut sum = 0;
-            while let Some(r) = set.join_next().await {
-                sum += r.expect("trivial task").expect("not cancelled");
-            }
-            let elapsed = start.elapsed();
-            check_sum(sum, n);
-            Sample::timed(elapsed, n)
-        }),
+        "tokio-token" => Box::pin(super::token::joinset(n)),
         "tokio-joinset" => Box::pin(async move {
             let start = Instant::now();
             let mut set = tokio::task::JoinSet::new();

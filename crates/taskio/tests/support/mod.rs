@@ -98,3 +98,21 @@ pub async fn bounded<F: std::future::Future>(body: F) -> F::Output {
         Err(_) => panic!("the test hung (60 s)"),
     }
 }
+
+/// Runs test `test` of this test binary again, in a child process with `env` set (the child
+/// sees its role in the environment), and gives the lines of its stderr that contain `word`.
+/// Fails if the child's test fails.
+#[allow(dead_code)] // only the tests that need a fresh process use it
+pub fn child_stderr_lines(test: &str, env: &[(&str, &str)], word: &str) -> Vec<String> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("the test binary re-executes itself");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(word))
+        .map(str::to_owned)
+        .collect()
+}
