@@ -12,71 +12,60 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::error::Error;
 use crate::header::Header;
 
+/// An event at `$level` that names the task of `$header` (`$name`) in its fields, then `$rest`
+/// (a cause's field, and the message, which is a literal per call site).
+macro_rules! task_event {
+    ($level:ident, $header:expr, $name:expr, $($rest:tt)*) => {
+        tracing::$level!(
+            task.id = $header.id.as_u64(),
+            task.name = %$name,
+            task.spawned_at = %$header.location,
+            $($rest)*
+        )
+    };
+}
+
 /// A task whose handle is gone ended in `error`. Cancellations are not failures and are not
-/// reported.
+/// reported. A leftover that `run` cancelled at exit and whose cleanup failed gets one report
+/// that says it happened during `taskio::run`'s shutdown.
 pub(crate) fn unretrieved(header: &Header, error: &Error) {
     if error.is_cancelled() {
         return;
     }
     let name = header.name();
     let cause = text(error);
-    if crate::run_scope::in_shutdown(header.root) {
-        return during_shutdown(header, &name, error.is_panic(), &cause);
-    }
+    let panicked = error.is_panic();
+    let in_shutdown = crate::run_scope::in_shutdown(header.root);
     if crate::stderr::no_subscriber() {
-        let what = if error.is_panic() {
-            "panicked"
+        let what = if panicked { "panicked" } else { "failed" };
+        let prefix = if in_shutdown {
+            "unhandled failure during taskio::run's shutdown"
         } else {
-            "failed"
+            "Task exception was never retrieved"
         };
         crate::stderr::to_stderr(format_args!(
-            "Task exception was never retrieved: task '{name}' (id {}, spawned at {}) {what}: {cause}",
+            "{prefix}: task '{name}' (id {}, spawned at {}) {what}: {cause}",
             header.id, header.location
         ));
-    } else if error.is_panic() {
-        tracing::error!(
-            task.id = header.id.as_u64(),
-            task.name = %name,
-            task.spawned_at = %header.location,
-            panic = %cause,
-            "task panicked and its panic was never retrieved"
-        );
-    } else {
-        tracing::error!(
-            task.id = header.id.as_u64(),
-            task.name = %name,
-            task.spawned_at = %header.location,
-            error = %cause,
-            "task failed and its error was never retrieved"
-        );
+        return;
     }
-}
-
-/// [`unretrieved`] for a leftover that `run` cancelled at exit and whose cleanup failed: the one
-/// report says it happened during `taskio::run`'s shutdown.
-fn during_shutdown(header: &Header, name: &str, panicked: bool, cause: &str) {
-    let what = if panicked { "panicked" } else { "failed" };
-    if crate::stderr::no_subscriber() {
-        crate::stderr::to_stderr(format_args!(
-            "unhandled failure during taskio::run's shutdown: task '{name}' (id {}, spawned at {}) {what}: {cause}",
-            header.id, header.location
-        ));
-    } else if panicked {
-        tracing::error!(
-            task.id = header.id.as_u64(),
-            task.name = %name,
-            task.spawned_at = %header.location,
-            panic = %cause,
+    match (in_shutdown, panicked) {
+        (false, true) => task_event!(
+            error, header, name, panic = %cause,
+            "task panicked and its panic was never retrieved"
+        ),
+        (false, false) => task_event!(
+            error, header, name, error = %cause,
+            "task failed and its error was never retrieved"
+        ),
+        (true, true) => task_event!(
+            error, header, name, panic = %cause,
             "task panicked during taskio::run's shutdown (cancelled as a leftover of main)"
-        );
-    } else {
-        tracing::error!(
-            task.id = header.id.as_u64(),
-            task.name = %name,
-            task.spawned_at = %header.location,
-            error = %cause,
+        ),
+        (true, false) => task_event!(
+            error, header, name, error = %cause,
             "task failed during taskio::run's shutdown (cancelled as a leftover of main)"
-        );
+        ),
     }
 }
 
@@ -118,10 +107,10 @@ pub(crate) fn dropped_for_cancel(header: &Header) {
     if crate::debug_mode::dropped(Some(header), false) {
         return;
     }
-    tracing::debug!(
-        task.id = header.id.as_u64(),
-        task.name = %header.name(),
-        task.spawned_at = %header.location,
+    task_event!(
+        debug,
+        header,
+        header.name(),
         "taskio: task '{}' was cancelled while it waited in a future that is not a cancellation \
          point; that future was dropped and no async cleanup ran there (use .cancellable() or a \
          taskio future where the code should see Err(Cancelled))",
@@ -136,10 +125,10 @@ pub(crate) fn dropped_for_scope(task: Option<&Header>) {
         return;
     }
     match task {
-        Some(header) => tracing::debug!(
-            task.id = header.id.as_u64(),
-            task.name = %header.name(),
-            task.spawned_at = %header.location,
+        Some(header) => task_event!(
+            debug,
+            header,
+            header.name(),
             "taskio: code of task '{}' was cancelled (a timeout, a gather or a task group) while \
              it waited in a future that is not a cancellation point; that future was dropped and \
              no async cleanup ran there",

@@ -272,11 +272,7 @@ impl Runner {
                 .name("main")
                 .spawn_placed(main, location, root_placement())
                 .expect("taskio: run's own runtime is current inside block_on");
-            let main_id = main.id();
-            let _ = run_main.set(main_id);
-            let out = main.await;
-            shutdown(main_id, grace).await;
-            out
+            main_then_shutdown(main, &run_main, grace).await
         });
         // Tasks that were aborted after the grace period are dropped with the runtime.
         drop(runtime);
@@ -329,11 +325,7 @@ impl Runner {
                 .name("main")
                 .spawn_placed_local(main, location, root_placement())
                 .expect("taskio: run_local's own runtime is current inside block_on");
-            let main_id = main.id();
-            let _ = run_main.set(main_id);
-            let out = main.await;
-            shutdown(main_id, grace).await;
-            out
+            main_then_shutdown(main, &run_main, grace).await
         });
         // Local tasks still there (aborted after the grace period) are dropped with the set.
         drop(local);
@@ -384,6 +376,20 @@ fn root_placement() -> crate::spawn::Placement {
         member: None,
         gate: None,
     }
+}
+
+/// What `run` and `run_local` do with their spawned `main`: tell the run's threads its id, await
+/// it, then shut its leftovers down.
+async fn main_then_shutdown<V: Send + 'static>(
+    main: crate::Task<V>,
+    run_main: &OnceLock<TaskId>,
+    grace: Option<Duration>,
+) -> Result<V> {
+    let main_id = main.id();
+    let _ = run_main.set(main_id);
+    let out = main.await;
+    shutdown(main_id, grace).await;
+    out
 }
 
 /// Cancels every live task descended from `main` and waits until they are done; repeats while

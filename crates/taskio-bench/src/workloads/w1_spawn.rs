@@ -74,20 +74,7 @@ pub fn run(imp: &str, n: usize) -> Option<CaseFuture> {
             check_sum(sum, n);
             Sample::timed(elapsed, n)
         }),
-        "tokio-joinset" => Box::pin(async move {
-            let start = Instant::now();
-            let mut set = tokio::task::JoinSet::new();
-            for i in 0..n {
-                set.spawn(async move { i });
-            }
-            let mut sum = 0;
-            while let Some(r) = set.join_next().await {
-                sum += r.expect("trivial task");
-            }
-            let elapsed = start.elapsed();
-            check_sum(sum, n);
-            Sample::timed(elapsed, n)
-        }),
+        "tokio-joinset" => Box::pin(super::w11_join_set::tokio_joinset(n)),
         "join_all" => Box::pin(async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();

@@ -30,17 +30,7 @@ pub fn run_trivial(imp: &str, n: usize) -> Option<CaseFuture> {
             Sample::timed(start.elapsed(), n)
         }),
         "tokio-token" => Box::pin(super::token::joinset(n)),
-        "tokio-joinset" => Box::pin(async move {
-            let start = Instant::now();
-            let mut set = tokio::task::JoinSet::new();
-            for i in 0..n {
-                set.spawn(async move { i });
-            }
-            while let Some(r) = set.join_next().await {
-                r.expect("trivial task");
-            }
-            Sample::timed(start.elapsed(), n)
-        }),
+        "tokio-joinset" => Box::pin(super::w11_join_set::tokio_joinset(n)),
         _ => return None,
     })
 }
