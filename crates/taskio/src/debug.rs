@@ -185,6 +185,7 @@ pub fn enable(options: DebugOptions) {
 pub fn disable() {
     ENABLED.store(false, Ordering::Relaxed);
     *lock_hook() = None;
+    crate::debug_mode::forget_forwarded();
 }
 
 /// Whether debug mode is on.

