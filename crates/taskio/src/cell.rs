@@ -19,13 +19,16 @@ use crate::header::{
 };
 use crate::id::TaskId;
 use crate::point::Registration;
+use crate::ready_queue::Link;
 use crate::sync::{Mutex, Ordering, lock};
 use crate::task_core::{Member, TaskCore};
 
 struct Slot<T> {
     output: Option<Result<T>>,
-    done: bool,
-    join_waker: Option<Waker>,
+    /// Who is told at completion: the handle's await (or `wait`'s entry), or the queue of the
+    /// [`JoinSet`](crate::JoinSet) that holds the handle (one or the other: a set's task is
+    /// awaited only through the set).
+    joiner: Joiner,
     done_waker: Option<Waker>,
     /// The handle's registration as a cancellation point, when it was awaited with a foreign
     /// waker (kept here so that the handle stays one pointer).
@@ -35,14 +38,27 @@ struct Slot<T> {
 }
 
 impl<T> Slot<T> {
+    fn is_done(&self) -> bool {
+        matches!(self.joiner, Joiner::Done)
+    }
+
     /// Makes `waker` the one woken at completion (the handle's await, or `wait`'s entry).
     fn register_join(&mut self, waker: &Waker) {
         self.awaiter = crate::context::current_id();
-        match &self.join_waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => self.join_waker = Some(waker.clone()),
+        match &self.joiner {
+            Joiner::Waker(w) if w.will_wake(waker) => {}
+            _ => self.joiner = Joiner::Waker(waker.clone()),
         }
     }
+}
+
+/// Who a task's completion is for (see `Slot::joiner`), and, once it is done, that it is.
+enum Joiner {
+    Nobody,
+    Waker(Waker),
+    Set(Link),
+    /// The outcome is stored (and maybe taken since): nobody is waiting any more.
+    Done,
 }
 
 pub(crate) struct Cell<T> {
@@ -60,8 +76,7 @@ impl<T> Cell<T> {
             member,
             slot: Mutex::new(Slot {
                 output: None,
-                done: false,
-                join_waker: None,
+                joiner: Joiner::Nobody,
                 done_waker: None,
                 point: Registration::default(),
                 awaiter: None,
@@ -83,10 +98,9 @@ impl<T> Cell<T> {
             (Some(_), Err(e)) if e.is_failure() => Some(e.clone()),
             _ => None,
         };
-        let (join, done, prev, point) = {
+        let ((joiner, done), prev, point) = {
             let mut slot = lock(&self.slot);
             slot.output = Some(outcome);
-            slot.done = true;
             // The state says done before the lock is released: whoever the lock lets see the
             // outcome (an awaiter, the done observer) also sees `is_done()`.
             let prev = self.header.mark_complete(bits);
@@ -97,7 +111,8 @@ impl<T> Cell<T> {
             } else {
                 Registration::default()
             };
-            (slot.join_waker.take(), slot.done_waker.take(), prev, point)
+            let joiner = std::mem::replace(&mut slot.joiner, Joiner::Done);
+            ((joiner, slot.done_waker.take()), prev, point)
         };
         // Outside the slot's lock (it locks the awaiting task's header).
         drop(point);
@@ -110,12 +125,27 @@ impl<T> Cell<T> {
                 .group
                 .child_done(member.key, &self.header, group_error);
         }
-        if let Some(w) = join {
-            w.wake();
+        match joiner {
+            Joiner::Nobody | Joiner::Done => {}
+            Joiner::Waker(w) => w.wake(),
+            Joiner::Set(link) => link.fire(),
         }
         if let Some(w) = done {
             w.wake();
         }
+    }
+
+    /// Links the task to a consumer's queue (a `JoinSet`'s), fired at completion; the current
+    /// task is recorded as its awaiter. Gives the link back if the task is done already.
+    pub(crate) fn link(&self, link: Link) -> std::result::Result<(), Link> {
+        let awaiter = crate::context::current_id();
+        let mut slot = lock(&self.slot);
+        if slot.is_done() {
+            return Err(link);
+        }
+        slot.awaiter = awaiter;
+        slot.joiner = Joiner::Set(link);
+        Ok(())
     }
 
     /// Polls for the outcome on behalf of the handle.
@@ -125,7 +155,7 @@ impl<T> Cell<T> {
             return Poll::Ready(out);
         }
         assert!(
-            !slot.done,
+            !slot.is_done(),
             "taskio: a Task was polled after its result was taken"
         );
         slot.register_join(cx.waker());
@@ -137,7 +167,7 @@ impl<T> Cell<T> {
     /// error or a panic, not a cancellation). Until then registers `cx`'s waker as the join waker.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
         let mut slot = lock(&self.slot);
-        if slot.done {
+        if slot.is_done() {
             // `complete` marks the header under this lock: a task handed back as done reports
             // `is_done()`.
             let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
@@ -202,7 +232,7 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
 
     fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut slot = lock(&self.slot);
-        if slot.done {
+        if slot.is_done() {
             return Poll::Ready(());
         }
         slot.done_waker = Some(cx.waker().clone());

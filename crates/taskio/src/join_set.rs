@@ -1,12 +1,12 @@
 //! [`JoinSet<T>`]: a set of taskio tasks that a long-lived loop spawns into and reaps as they
 //! complete (tokio's `JoinSet`, asyncio's "keep a set of tasks and `wait(FIRST_COMPLETED)` on
 //! it"). Outcomes come out one at a time, in completion order, at O(1) per completion: each task
-//! is awaited with a waker of its own that queues its key on the set's
-//! ready queue (as a [`TaskSet`](crate::TaskSet) does), and only
-//! queued tasks are polled. Keys and their wakers are reused, so a server that spawns and reaps
-//! forever allocates nothing for the set in the steady state. The set owns its tasks: dropping
-//! it aborts them.
+//! is linked to the set when it joins, and its cell puts its key on the set's ready queue when it
+//! completes, so the set never polls a task that is not done and keeps no waker per task. Keys
+//! are reused, so a server that spawns and reaps forever allocates nothing for the set in the
+//! steady state. The set owns its tasks: dropping it aborts them.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::handle::TaskHandle;
 use crate::id::TaskId;
 use crate::output::TaskOutput;
-use crate::ready_queue::{Entry, ReadyQueue};
+use crate::ready_queue::{Link, ReadyQueue};
 use crate::spawn::Builder;
 use crate::task::Task;
 
@@ -71,17 +71,16 @@ use crate::task::Task;
 /// ```
 pub struct JoinSet<T> {
     tasks: Slab<Task<T>>,
-    /// Each key's waker, kept when its task leaves so that the next task with that key reuses
-    /// it (no stale wake-up can mislead: a key polled is a task polled, which a spurious poll
-    /// does not harm).
-    wakers: Vec<(Arc<Entry>, std::task::Waker)>,
+    /// Where each task's cell puts its key when it completes (each task is linked at push, and
+    /// fires once): a completion costs one push, and nothing per task is allocated.
     queue: Arc<ReadyQueue>,
-    /// Keys of tasks not yet polled with their own waker.
-    fresh: Vec<usize>,
-    /// Keys taken from the queue and not yet polled.
-    woken: Vec<usize>,
+    /// Keys of done tasks whose outcome has not been taken yet, in completion order: taken from
+    /// the queue, or done already when they were pushed.
+    done: VecDeque<usize>,
+    /// What the queue hands over (its allocation swapped back and forth, never reallocated).
+    drained: Vec<usize>,
     #[cfg(test)]
-    polls: usize,
+    takes: usize,
 }
 
 impl<T: Send + 'static> JoinSet<T> {
@@ -94,12 +93,11 @@ impl<T: Send + 'static> JoinSet<T> {
     pub fn new() -> Self {
         JoinSet {
             tasks: Slab::new(),
-            wakers: Vec::new(),
             queue: ReadyQueue::new(),
-            fresh: Vec::new(),
-            woken: Vec::new(),
+            done: VecDeque::new(),
+            drained: Vec::new(),
             #[cfg(test)]
-            polls: 0,
+            takes: 0,
         }
     }
 
@@ -184,11 +182,15 @@ impl<T: Send + 'static> JoinSet<T> {
     /// ```
     pub fn push(&mut self, task: Task<T>) -> TaskHandle {
         let handle = task.handle();
-        let key = self.tasks.insert(task);
-        if key == self.wakers.len() {
-            self.wakers.push(Entry::new(&self.queue, key));
+        let link = Link {
+            queue: self.queue.clone(),
+            index: self.tasks.vacant_key(),
+        };
+        if let Err(link) = task.cell.link(link) {
+            // Done already (an eager task, or one pushed late): its outcome is ready now.
+            self.done.push_back(link.index);
         }
-        self.fresh.push(key);
+        self.tasks.insert(task);
         handle
     }
 
@@ -270,41 +272,30 @@ impl<T: Send + 'static> JoinSet<T> {
         if self.tasks.is_empty() {
             return Poll::Ready(None);
         }
-        self.queue.register(cx.waker());
-        while let Some(key) = self.fresh.pop() {
-            if let Some(done) = self.poll_key(key) {
-                return Poll::Ready(Some(done));
-            }
+        if self.done.is_empty() {
+            // Register before looking, so that no completion falls in between.
+            self.queue.register(cx.waker());
+            self.queue.drain_into(&mut self.drained);
+            self.done.extend(self.drained.drain(..));
         }
-        loop {
-            while let Some(key) = self.woken.pop() {
-                self.wakers[key].0.take();
-                if let Some(done) = self.poll_key(key) {
-                    return Poll::Ready(Some(done));
-                }
-            }
-            self.queue.drain_into(&mut self.woken);
-            if self.woken.is_empty() {
-                return Poll::Pending;
-            }
+        match self.done.pop_front() {
+            Some(key) => Poll::Ready(Some(self.take(key))),
+            None => Poll::Pending,
         }
     }
 
-    /// Polls the task at `key` with its own waker; takes it out of the set if it is done.
-    fn poll_key(&mut self, key: usize) -> Option<(TaskId, Result<T>)> {
+    /// The outcome of the done task with `key`, which leaves the set (its key is free again: a
+    /// key is queued once per task, so no stale key can name the next task that takes it).
+    fn take(&mut self, key: usize) -> (TaskId, Result<T>) {
         #[cfg(test)]
         {
-            self.polls += 1;
+            self.takes += 1;
         }
-        let task = self.tasks.get_mut(key)?;
-        let mut cx = Context::from_waker(&self.wakers[key].1);
-        match task.poll_unforwarded(&mut cx) {
-            Poll::Ready(outcome) => {
-                let task = self.tasks.remove(key);
-                Some((task.id(), outcome))
-            }
-            Poll::Pending => None,
-        }
+        let mut task = self.tasks.remove(key);
+        let outcome = task
+            .try_result()
+            .expect("taskio: a JoinSet task is queued once, when its outcome is stored");
+        (task.id(), outcome)
     }
 
     /// Asks every task to stop at its next cancellation point ([`Task::cancel`]); their outcomes
@@ -421,6 +412,9 @@ impl<T: Send + 'static> Default for JoinSet<T> {
 
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
+        // Completions after this go to a queue that nobody reads (it lives until the last of
+        // them): the last poller is not woken for them.
+        self.queue.forget_consumer();
         for (_, task) in &self.tasks {
             task.cell.header.request_abort();
         }
@@ -513,8 +507,8 @@ mod tests {
                 assert_eq!(set.join_next().await.unwrap().unwrap(), i);
             }
             assert!(set.join_next().await.is_none());
-            // one poll when each task is first seen, one when it wakes done
-            assert!(set.polls <= 2 * N + 2, "{} polls for {N} tasks", set.polls);
+            // each task is touched once, when its outcome is taken: never polled while running
+            assert_eq!(set.takes, N, "{} outcomes taken for {N} tasks", set.takes);
         });
     }
 }

@@ -39,6 +39,11 @@ impl ReadyQueue {
         }
     }
 
+    /// The consumer is gone: later pushes wake nobody.
+    pub(crate) fn forget_consumer(&self) {
+        lock(&self.inner).consumer = None;
+    }
+
     /// Moves the indices of the children that woke into `out` (which should be empty; its
     /// allocation is swapped in, so neither side reallocates in the steady state).
     pub(crate) fn drain_into(&self, out: &mut Vec<usize>) {
@@ -46,7 +51,10 @@ impl ReadyQueue {
         std::mem::swap(&mut lock(&self.inner).ready, out);
     }
 
-    fn push(&self, index: usize) {
+    /// Queues `index` and wakes the consumer if the queue was empty: what a child's [`Entry`]
+    /// does when it wakes, and what a task linked to a [`JoinSet`](crate::JoinSet) does once, at
+    /// completion (see [`Link`]).
+    pub(crate) fn push(&self, index: usize) {
         let consumer = {
             let mut inner = lock(&self.inner);
             let first = inner.ready.is_empty();
@@ -57,6 +65,21 @@ impl ReadyQueue {
         if let Some(w) = consumer {
             w.wake();
         }
+    }
+}
+
+/// A task's place in a consumer's queue, fired once when the task completes: the way a
+/// [`JoinSet`](crate::JoinSet) learns of a completion without a waker (and its allocation) per
+/// task. Kept in the task's cell from the link until the completion.
+pub(crate) struct Link {
+    pub(crate) queue: Arc<ReadyQueue>,
+    pub(crate) index: usize,
+}
+
+impl Link {
+    /// The task completed: its index goes onto the queue.
+    pub(crate) fn fire(self) {
+        self.queue.push(self.index);
     }
 }
 
