@@ -27,6 +27,10 @@ pub(crate) const WAKER_SET: u64 = 1 << 3;
 pub(crate) const DETACHED: u64 = 1 << 4;
 /// A cancel message is stored (saves a lock when delivering plain cancels).
 pub(crate) const HAS_MESSAGE: u64 = 1 << 5;
+/// The task runs on a current-thread runtime (set at spawn, never changed; see [`Runtime`]).
+const ON_CURRENT_THREAD: u64 = 1 << 14;
+/// The task runs on a multi-thread runtime (set at spawn, never changed; see [`Runtime`]).
+const ON_MULTI_THREAD: u64 = 1 << 15;
 const OUTCOME_SHIFT: u32 = 6;
 const OUTCOME_MASK: u64 = 0b11 << OUTCOME_SHIFT;
 pub(crate) const OUTCOME_OK: u64 = 0;
@@ -102,6 +106,18 @@ pub(crate) struct RegistrySlot {
     pub(crate) key: std::sync::atomic::AtomicU32,
 }
 
+/// Which kind of tokio runtime a task was spawned on, as far as taskio knows: a task spawned
+/// from inside another task spawns onto the same runtime without looking it up again (tokio's
+/// `Handle::try_current` clones the runtime's handle, two read-modify-writes on a count that
+/// every worker shares).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// Not known (a `LocalSet`'s task): its children look the runtime up.
+    Unknown,
+    CurrentThread,
+    MultiThread,
+}
+
 /// What every task has, whatever its output type.
 pub(crate) struct Header {
     pub(crate) id: TaskId,
@@ -138,6 +154,28 @@ impl Header {
             state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
             registry_slot,
+        }
+    }
+
+    /// Records the runtime the task runs on. Only before the header is shared.
+    pub(crate) fn set_runtime(&self, runtime: Runtime) {
+        let bit = match runtime {
+            Runtime::Unknown => 0,
+            Runtime::CurrentThread => ON_CURRENT_THREAD,
+            Runtime::MultiThread => ON_MULTI_THREAD,
+        };
+        self.state.store(bit, Ordering::Relaxed);
+    }
+
+    /// The runtime the task runs on (see [`Runtime`]).
+    pub(crate) fn runtime(&self) -> Runtime {
+        let state = self.state.load(Ordering::Relaxed);
+        if state & ON_MULTI_THREAD != 0 {
+            Runtime::MultiThread
+        } else if state & ON_CURRENT_THREAD != 0 {
+            Runtime::CurrentThread
+        } else {
+            Runtime::Unknown
         }
     }
 

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::cell::{Cell, label_error};
 use crate::error::{Cancelled, Error};
-use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
+use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED, Runtime};
 use crate::id::TaskId;
 use crate::output::TaskOutput;
 use crate::span::Spanned;
@@ -242,11 +242,21 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
-            location,
-            name: self.name.clone(),
-        })?;
-        Ok(self.place(future, location, placement, OnRuntime(&handle)))
+        // Inside a task, the runtime is the one the task runs on: no lookup (see `Runtime`).
+        let known = crate::context::with_current(|t| t.header().runtime());
+        let launcher = match known {
+            Some(runtime @ (Runtime::CurrentThread | Runtime::MultiThread)) => {
+                OnRuntime::Current(runtime)
+            }
+            _ => {
+                let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
+                    location,
+                    name: self.name.clone(),
+                })?;
+                OnRuntime::Handle(handle)
+            }
+        };
+        Ok(self.place(future, location, placement, launcher))
     }
 
     /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
@@ -290,6 +300,7 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
+        cell.header.set_runtime(launcher.runtime());
         // The body runs inside the task's tracing span (a child of the spawner's current span).
         let future = Spanned::new(crate::span::for_task(cell.header()), future);
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
@@ -322,6 +333,9 @@ trait Launch<F: Future>
 where
     F::Output: TaskOutput,
 {
+    /// The runtime the task will run on, for its header.
+    fn runtime(&self) -> Runtime;
+
     fn launch<G: StartGate>(
         self,
         running: TaskFuture<F, G>,
@@ -330,28 +344,53 @@ where
     ) -> Option<JoinHandle<()>>;
 }
 
-/// `tokio::spawn` on a runtime's handle.
-struct OnRuntime<'a>(&'a tokio::runtime::Handle);
+/// `tokio::spawn`: on the runtime of the task that spawns (`Current`, known from its header), or
+/// on a runtime's handle looked up by the caller.
+enum OnRuntime {
+    Current(Runtime),
+    Handle(tokio::runtime::Handle),
+}
 
-impl<F> Launch<F> for OnRuntime<'_>
+impl<F> Launch<F> for OnRuntime
 where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
+    fn runtime(&self) -> Runtime {
+        match self {
+            OnRuntime::Current(runtime) => *runtime,
+            OnRuntime::Handle(handle) => match handle.runtime_flavor() {
+                tokio::runtime::RuntimeFlavor::CurrentThread => Runtime::CurrentThread,
+                _ => Runtime::MultiThread,
+            },
+        }
+    }
+
     fn launch<G: StartGate>(
         self,
         running: TaskFuture<F, G>,
         eager: bool,
         header: &Header,
     ) -> Option<JoinHandle<()>> {
-        let join = launch(self.0, running, eager, header);
+        let runtime = <Self as Launch<F>>::runtime(&self);
+        let join = launch(self.handle(), running, eager, header);
         // Kept only where a worker may complete the task: there, tokio's allocation is then
         // freed by the thread that drops the `Task` (see `Task::_tokio`). On the current-thread
         // runtime, dropping it now frees that memory as soon as the task completes (measured:
         // ~130 ns per task less in W1 there).
-        match self.0.runtime_flavor() {
-            tokio::runtime::RuntimeFlavor::CurrentThread => None,
+        match runtime {
+            Runtime::CurrentThread => None,
             _ => join,
+        }
+    }
+}
+
+impl OnRuntime {
+    /// The handle to spawn on: `None` for the current runtime (the spawning task's).
+    fn handle(&self) -> Option<&tokio::runtime::Handle> {
+        match self {
+            OnRuntime::Current(_) => None,
+            OnRuntime::Handle(handle) => Some(handle),
         }
     }
 }
@@ -364,6 +403,11 @@ where
     F: Future + 'static,
     F::Output: TaskOutput,
 {
+    fn runtime(&self) -> Runtime {
+        // A `LocalSet` may run on either kind: its tasks' children look the runtime up.
+        Runtime::Unknown
+    }
+
     fn launch<G: StartGate>(
         self,
         running: TaskFuture<F, G>,
@@ -391,7 +435,7 @@ pub(crate) type Gate = Pin<Box<dyn Future<Output = Box<dyn Send>> + Send>>;
 /// Hands a task's future to tokio: at once, or after an eager first poll on this thread (a
 /// body that finishes without suspending never touches the scheduler).
 fn launch<F, G>(
-    handle: &tokio::runtime::Handle,
+    handle: Option<&tokio::runtime::Handle>,
     running: TaskFuture<F, G>,
     eager: bool,
     header: &Header,
@@ -414,26 +458,36 @@ where
     }
 }
 
-/// `tokio::spawn` on `handle`. Where tokio is built with `--cfg tokio_unstable` (and its
+/// `tokio::spawn` on `handle`, or on the current runtime (`None`: the caller is a task that the
+/// runtime polls, so there is one). Where tokio is built with `--cfg tokio_unstable` (and its
 /// `tracing` feature, which taskio then turns on), the task carries its taskio name into tokio's
 /// own task builder, so that tokio-console shows it.
 #[inline]
-fn to_tokio<T>(handle: &tokio::runtime::Handle, future: T, header: &Header) -> JoinHandle<()>
+fn to_tokio<T>(
+    handle: Option<&tokio::runtime::Handle>,
+    future: T,
+    header: &Header,
+) -> JoinHandle<()>
 where
     T: Future<Output = ()> + Send + 'static,
 {
     #[cfg(tokio_unstable)]
     {
         let name = header.name();
-        tokio::task::Builder::new()
-            .name(&name)
-            .spawn_on(future, handle)
-            .expect("taskio: tokio's task builder spawns on a live runtime handle")
+        let builder = tokio::task::Builder::new().name(&name);
+        match handle {
+            Some(handle) => builder.spawn_on(future, handle),
+            None => builder.spawn(future),
+        }
+        .expect("taskio: tokio's task builder spawns on a live runtime")
     }
     #[cfg(not(tokio_unstable))]
     {
         let _ = header;
-        handle.spawn(future)
+        match handle {
+            Some(handle) => handle.spawn(future),
+            None => tokio::spawn(future),
+        }
     }
 }
 

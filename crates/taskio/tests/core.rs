@@ -688,3 +688,27 @@ fn run_cancels_tasks_spawned_in_spawn_blocking_or_plain_tokio_tasks() {
 fn run_on_the_multi_thread_runtime_cancels_tasks_spawned_in_spawn_blocking() {
     run_adopts_tasks_spawned_outside_any_task(taskio::Runner::new().worker_threads(2));
 }
+
+/// A task spawns onto the runtime it runs on without looking the runtime up, but a spawn under
+/// another runtime's `enter()` guard still goes to that runtime, as `tokio::spawn` does.
+#[test]
+fn a_spawn_inside_a_task_goes_to_the_runtime_whose_context_is_entered() {
+    let other = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("other-runtime")
+        .build()
+        .unwrap();
+    let handle = other.handle().clone();
+    let names = taskio::run(async move {
+        let here =
+            taskio::spawn(async { taskio::Ok(std::thread::current().name().map(str::to_owned)) });
+        let there = {
+            let _entered = handle.enter();
+            taskio::spawn(async { taskio::Ok(std::thread::current().name().map(str::to_owned)) })
+        };
+        taskio::Ok((here.await?, there.await?))
+    })
+    .unwrap();
+    assert_ne!(names.0.as_deref(), Some("other-runtime"));
+    assert_eq!(names.1.as_deref(), Some("other-runtime"));
+}
