@@ -162,21 +162,6 @@ impl<T> Cell<T> {
         Poll::Pending
     }
 
-    /// Ready once the task is done, leaving the outcome in place for the handle (for `wait` and
-    /// `TaskSet`, which hand done tasks back unread); gives whether the outcome is a failure (an
-    /// error or a panic, not a cancellation). Until then registers `cx`'s waker as the join waker.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
-        let mut slot = lock(&self.slot);
-        if slot.is_done() {
-            // `complete` marks the header under this lock: a task handed back as done reports
-            // `is_done()`.
-            let failed = matches!(&slot.output, Some(Err(e)) if e.is_failure());
-            return Poll::Ready(failed);
-        }
-        slot.register_join(cx.waker());
-        Poll::Pending
-    }
-
     /// Takes the outcome if the task is done.
     pub(crate) fn take_output(&self) -> Option<Result<T>> {
         lock(&self.slot).output.take()

@@ -213,6 +213,12 @@ impl Header {
         }
     }
 
+    /// Whether the task is done with a failure (an error or a panic, not a cancellation).
+    pub(crate) fn failed(&self) -> bool {
+        let state = self.state.load(Ordering::Acquire);
+        state & COMPLETE != 0 && outcome_is_failure(state)
+    }
+
     pub(crate) fn is_complete(&self) -> bool {
         self.state.load(Ordering::Acquire) & COMPLETE != 0
     }

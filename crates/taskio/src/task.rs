@@ -264,12 +264,6 @@ impl<T: Send + 'static> Task<T> {
     pub(crate) fn poll_unforwarded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
         self.cell.poll_output(cx)
     }
-
-    /// Ready when the task is done, without taking its outcome; gives whether it failed (for
-    /// `wait` and `TaskSet`).
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
-        self.cell.poll_ready(cx)
-    }
 }
 
 impl<T: Send + 'static> Future for Task<T> {

@@ -2,13 +2,14 @@
 //! waits registers each task once. It is what asyncio's `wait(aws)` takes and gives back as
 //! `pending`, without asyncio's cost: asyncio's `wait` adds a done-callback to every pending task
 //! at every call (O(n²) over a loop of first-completed waits, cpython issue 74741); a `TaskSet`
-//! keeps each task's waker registered and learns of completions through a ready queue, O(1) each.
+//! links each task to its ready queue once, and each task's cell queues it when it completes: O(1)
+//! per completion, and no task is polled.
 
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Context;
 
-use crate::ready_queue::{Entry, ReadyQueue};
+use crate::ready_queue::{Link, ReadyQueue};
 use crate::task::Task;
 
 /// A set of tasks for [`wait`](fn@crate::wait): pass it to `wait`, get the tasks that are done and
@@ -46,8 +47,6 @@ pub struct TaskSet<T> {
     slots: Vec<Option<Slot<T>>>,
     len: usize,
     queue: Arc<ReadyQueue>,
-    /// Tasks not yet polled with their own waker.
-    fresh: Vec<usize>,
     /// Tasks seen done and not yet handed out, in the order they were seen.
     done: Vec<usize>,
     /// Slots freed by tasks handed out, for reuse.
@@ -61,8 +60,6 @@ pub struct TaskSet<T> {
 
 struct Slot<T> {
     task: Task<T>,
-    entry: Arc<Entry>,
-    waker: Waker,
     /// Seen done (a reused slot may be queued by its former task's waker: poll it once).
     done: bool,
 }
@@ -79,7 +76,6 @@ impl<T: Send + 'static> TaskSet<T> {
             slots: Vec::new(),
             len: 0,
             queue: ReadyQueue::new(),
-            fresh: Vec::new(),
             done: Vec::new(),
             free: Vec::new(),
             failed: false,
@@ -100,20 +96,21 @@ impl<T: Send + 'static> TaskSet<T> {
     /// ```
     pub fn push(&mut self, task: Task<T>) {
         let index = self.free.pop().unwrap_or(self.slots.len());
-        let (entry, waker) = Entry::new(&self.queue, index);
-        let slot = Some(Slot {
-            task,
-            entry,
-            waker,
-            done: false,
-        });
+        let link = Link {
+            queue: self.queue.clone(),
+            index,
+        };
+        let done_already = task.cell.link(link).is_err();
+        let slot = Some(Slot { task, done: false });
         if index == self.slots.len() {
             self.slots.push(slot);
         } else {
             self.slots[index] = slot;
         }
-        self.fresh.push(index);
         self.len += 1;
+        if done_already {
+            self.settle(index);
+        }
     }
 
     /// How many tasks the set holds.
@@ -193,45 +190,38 @@ impl<T: Send + 'static> TaskSet<T> {
         self.into_iter().collect()
     }
 
-    /// Notices the tasks that completed since the last call: O(1) per completion, plus one poll
-    /// of each task added since. Returns how many done tasks wait to be handed out.
+    /// Notices the tasks that completed since the last call: O(1) per completion (each task's
+    /// cell queues its slot when it completes; no task is polled). Returns how many done tasks
+    /// wait to be handed out.
     pub(crate) fn poll_collect(&mut self, cx: &mut Context<'_>) -> usize {
         self.queue.register(cx.waker());
-        let mut fresh = std::mem::take(&mut self.fresh);
-        for i in fresh.drain(..) {
-            self.poll_slot(i);
-        }
-        self.fresh = fresh;
         let mut batch = std::mem::take(&mut self.batch);
         self.queue.drain_into(&mut batch);
         for &i in &batch {
-            if let Some(slot) = &self.slots[i] {
-                slot.entry.take();
-                self.poll_slot(i);
-            }
+            self.settle(i);
         }
         batch.clear();
         self.batch = batch;
         self.done.len()
     }
 
-    fn poll_slot(&mut self, i: usize) {
+    /// The slot `i` was queued: its task is done, unless the queue's entry is stale (from a task
+    /// that left the set by [`drain_indexed`](TaskSet::drain_indexed) before it completed, whose
+    /// slot another task has taken since), so the task itself is asked.
+    fn settle(&mut self, i: usize) {
         #[cfg(test)]
         {
             self.polls += 1;
         }
-        let Some(slot) = &mut self.slots[i] else {
+        let Some(slot) = self.slots.get_mut(i).and_then(Option::as_mut) else {
             return;
         };
-        if slot.done {
+        if slot.done || !slot.task.is_done() {
             return;
         }
-        let mut cx = Context::from_waker(&slot.waker);
-        if let Poll::Ready(failed) = slot.task.poll_ready(&mut cx) {
-            slot.done = true;
-            self.failed |= failed;
-            self.done.push(i);
-        }
+        slot.done = true;
+        self.failed |= slot.task.cell.header.failed();
+        self.done.push(i);
     }
 
     /// How many tasks are not known to be done.
@@ -263,7 +253,6 @@ impl<T: Send + 'static> TaskSet<T> {
     /// Every task left, with its place, in the order of the places; the set is empty after.
     pub(crate) fn drain_indexed(&mut self) -> Vec<(usize, Task<T>)> {
         self.done.clear();
-        self.fresh.clear();
         self.free.clear();
         self.len = 0;
         let slots = std::mem::take(&mut self.slots);

@@ -1,7 +1,8 @@
-//! loom models of the completion notification behind `wait` and `as_completed` (`ready_queue.rs`:
-//! one waker per child that queues the child's index and wakes the consumer once per batch, and
-//! `Cell::poll_ready`): children complete on other threads while the consumer polls, drains and
-//! re-arms. A lost wake-up parks the consumer forever, which loom reports as a deadlock.
+//! loom models of the completion notification behind `wait`, `as_completed` and `JoinSet`
+//! (`ready_queue.rs`'s `Link`: a task linked to a set's queue queues its index when it completes,
+//! which wakes the consumer once per batch; `Cell::link` finds a task done already): children
+//! complete on other threads while the consumer links, polls, drains and re-arms. A lost wake-up
+//! parks the consumer forever, which loom reports as a deadlock.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=3 \
 //!       cargo test -p taskio --release --test loom_notify`
@@ -81,6 +82,28 @@ fn wait_first_completed_then_rest_vs_two_completions() {
             .collect();
         values.sort();
         assert_eq!(values, [10, 20]);
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+}
+
+/// A JoinSet that takes in two tasks while they complete on their threads (the link races the
+/// completion), then reaps them: both outcomes come out, once each.
+#[test]
+fn join_set_push_and_join_next_vs_two_completions() {
+    model(|| {
+        let (tasks, threads) = two_running_tasks();
+        let mut set: taskio::JoinSet<u32> = tasks.into_iter().collect();
+        let mut seen = block_on(async {
+            let mut seen = Vec::new();
+            while let Some(outcome) = set.join_next().await {
+                seen.push(outcome.unwrap());
+            }
+            seen
+        });
+        seen.sort();
+        assert_eq!(seen, [10, 20]);
         for t in threads {
             t.join().unwrap();
         }
