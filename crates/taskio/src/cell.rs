@@ -29,7 +29,10 @@ struct Slot<T> {
     /// [`JoinSet`](crate::JoinSet) that holds the handle (one or the other: a set's task is
     /// awaited only through the set).
     joiner: Joiner,
-    done_waker: Option<Waker>,
+    /// Boxed: only `run`'s shutdown watches for a task to be done, and the 8 bytes saved keep
+    /// the cell at 216 bytes, a size that glibc's allocator serves beside tokio's task cell
+    /// faster than 8 or 16 bytes more or less (measured: ~300 instructions a task either way).
+    done_waker: Option<Box<Waker>>,
     /// The handle's registration as a cancellation point, when it was awaited with a foreign
     /// waker (kept here so that the handle stays one pointer).
     point: Registration,
@@ -220,7 +223,10 @@ impl<T: Send + 'static> TaskCore for Cell<T> {
         if slot.is_done() {
             return Poll::Ready(());
         }
-        slot.done_waker = Some(cx.waker().clone());
+        match &mut slot.done_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.done_waker = Some(Box::new(cx.waker().clone())),
+        }
         Poll::Pending
     }
 
