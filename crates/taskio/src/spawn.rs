@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::cell::{Cell, label_error};
 use crate::error::{Cancelled, Error};
+use crate::group::state::Enrolment;
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::id::TaskId;
 use crate::output::TaskOutput;
@@ -242,11 +243,28 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        self.spawn_enrolled(future, location, placement, None)
+    }
+
+    /// [`spawn_placed`](Builder::spawn_placed) for a task group's child, admitted by
+    /// `enrolment` (the group's lock held): the cell is registered with the group as soon as it
+    /// is made, before the task can run.
+    pub(crate) fn spawn_enrolled<F>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        enrolment: Option<Enrolment<'_>>,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+    {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
             location,
             name: self.name.clone(),
         })?;
-        Ok(self.place(future, location, placement, OnRuntime(&handle)))
+        Ok(self.place(future, location, placement, enrolment, OnRuntime(&handle)))
     }
 
     /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
@@ -261,21 +279,38 @@ impl Builder {
         F: Future + 'static,
         F::Output: TaskOutput,
     {
+        self.spawn_enrolled_local(future, location, placement, None)
+    }
+
+    /// [`spawn_enrolled`](Builder::spawn_enrolled) for a future that need not be `Send`.
+    pub(crate) fn spawn_enrolled_local<F>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        enrolment: Option<Enrolment<'_>>,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+    {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(SpawnError {
                 location,
                 name: self.name.clone(),
             });
         }
-        Ok(self.place(future, location, placement, OnLocalSet))
+        Ok(self.place(future, location, placement, enrolment, OnLocalSet))
     }
 
-    /// Makes the task's cell and future, and hands the future to `launcher`.
+    /// Makes the task's cell (registered with its group by `enrolment`) and future, and hands
+    /// the future to `launcher`.
     fn place<F, L>(
         self,
         future: F,
         location: &'static Location<'static>,
         placement: Placement,
+        enrolment: Option<Enrolment<'_>>,
         launcher: L,
     ) -> Task<<F::Output as TaskOutput>::Value>
     where
@@ -290,6 +325,10 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
+        if let Some(enrolment) = enrolment {
+            // Before the task can run (and complete); this releases the group's lock.
+            enrolment.register(cell.clone());
+        }
         // The body runs inside the task's tracing span (a child of the spawner's current span).
         let future = Spanned::new(crate::span::for_task(cell.header()), future);
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that

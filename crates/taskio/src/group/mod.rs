@@ -83,7 +83,7 @@ use state::Shared;
 ///
 /// # Cost
 ///
-/// A group's bookkeeping is one mutex of its own (no global lock): a spawn takes it twice, a
+/// A group's bookkeeping is one mutex of its own (no global lock): a spawn takes it once, a
 /// child's completion once, and the group's future is woken only by the last child or by the
 /// first failure.
 ///
