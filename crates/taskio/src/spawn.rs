@@ -260,10 +260,14 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
-            location,
-            name: self.name.clone(),
-        })?;
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            // The group's lock goes first: dropping `future` runs the caller's code.
+            drop(enrolment);
+            return Err(SpawnError {
+                location,
+                name: self.name.clone(),
+            });
+        };
         Ok(self.place(future, location, placement, enrolment, OnRuntime(&handle)))
     }
 
@@ -295,6 +299,8 @@ impl Builder {
         F::Output: TaskOutput,
     {
         if tokio::runtime::Handle::try_current().is_err() {
+            // The group's lock goes first: dropping `future` runs the caller's code.
+            drop(enrolment);
             return Err(SpawnError {
                 location,
                 name: self.name.clone(),

@@ -162,6 +162,9 @@ impl Shared {
     }
 }
 
+/// How many children a group makes room for at its first spawn.
+const FIRST_ROOM: usize = 8;
+
 /// A child admitted into its group, holding the group's lock until the child's cell is made (see
 /// [`Shared::enrol`]).
 pub(crate) struct Enrolment<'a> {
@@ -178,6 +181,11 @@ impl Enrolment<'_> {
     /// Registers the child's cell, made with this enrolment's key, before the child can run;
     /// releases the group's lock.
     pub(crate) fn register(mut self, core: Arc<dyn TaskCore>) {
+        if self.st.children.capacity() == 0 {
+            // Room for a handful at once: growing 0 -> 4 -> 8 one child at a time cost a
+            // reallocation per group of 5 to 8 children (W8's groups have 6).
+            self.st.children.reserve(FIRST_ROOM);
+        }
         let key = self.st.children.insert(core);
         // The lock was held since `vacant_key`: nothing took that key meanwhile.
         debug_assert_eq!(key, self.key);
@@ -195,32 +203,66 @@ impl GroupHook for Shared {
     /// this child gives back its place in a limited group, so that no waiting child starts
     /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
-        let mut failure = failure.filter(|e| !is_shutdown_refusal(e));
-        if let Some(hook) = &self.on_failure
-            && let Some(error) = failure.take()
-        {
-            // Handed over before the group's lock is taken, and before this child counts as
-            // done: the group cannot return while a hook still runs.
-            failure = hand_over(hook, header, error);
+        match failure.filter(|e| !is_shutdown_refusal(e)) {
+            None => self.child_gone(key),
+            Some(error) => self.child_failed(key, header, error),
         }
-        let mut orphaned_failure = None;
-        let mut siblings = Vec::new();
+    }
+}
+
+impl Shared {
+    /// Child `key` is done without a failure for the group (a value, or a cancellation): it
+    /// leaves, and the last one wakes the group's future. Kept apart from `child_failed` so that
+    /// every child pays only for this.
+    #[inline]
+    fn child_gone(&self, key: usize) {
         let (removed, waker) = {
             let mut st = lock(&self.state);
             // Registered before it could run, so it is there (`try_remove`: a hook is never the
             // place to panic over bookkeeping).
             let removed = st.children.try_remove(key);
+            let waker = if st.children.is_empty() {
+                st.waker.take()
+            } else {
+                None
+            };
+            (removed, waker)
+        };
+        // Outside the lock: the last reference to a cell may go here.
+        drop(removed);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Child `key` failed with `error`: the failure is recorded in the same critical section
+    /// as the child leaves (the group cannot return without it); the first one shuts the group
+    /// down unless it is a supervisor.
+    #[inline(never)]
+    fn child_failed(&self, key: usize, header: &Header, error: Error) {
+        // Handed over before the group's lock is taken, and before this child counts as done:
+        // the group cannot return while a hook still runs.
+        let kept = match &self.on_failure {
+            Some(hook) => hand_over(hook, header, error),
+            None => Some(error),
+        };
+        let Some(error) = kept else {
+            return self.child_gone(key);
+        };
+        let mut orphaned_failure = None;
+        let mut siblings = Vec::new();
+        let (removed, waker) = {
+            let mut st = lock(&self.state);
+            let removed = st.children.try_remove(key);
             let mut wake = st.children.is_empty();
-            if let Some(error) = failure {
-                match st.phase {
-                    Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
-                    _ => {
-                        st.errors.push(error);
-                        if !self.supervisor && matches!(st.phase, Phase::Open | Phase::Closed) {
-                            st.phase = Phase::Aborting;
-                            siblings = st.take_cancel_list(None);
-                            wake = true;
-                        }
+            match st.phase {
+                Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
+                _ => {
+                    st.errors.push(error);
+                    if !self.supervisor && matches!(st.phase, Phase::Open | Phase::Closed) {
+                        st.phase = Phase::Aborting;
+                        siblings = st.take_cancel_list(None);
+                        wake = true;
                     }
                 }
             }
@@ -238,9 +280,7 @@ impl GroupHook for Shared {
             w.wake();
         }
     }
-}
 
-impl Shared {
     /// Stops new spawns (a cancel from outside, or the body's own failure or cancellation).
     pub(crate) fn close(&self) {
         let mut st = lock(&self.state);
