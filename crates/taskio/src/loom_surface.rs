@@ -90,7 +90,7 @@ impl Group {
     /// A group with no parent task; `supervisor`: failures cancel nobody.
     pub fn new(supervisor: bool) -> Self {
         Group {
-            shared: Arc::new(Shared::new(None, supervisor, None)),
+            shared: Arc::new(Shared::new(None, supervisor, None, None)),
         }
     }
 

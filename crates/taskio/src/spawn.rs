@@ -18,7 +18,6 @@ use tokio::task::JoinHandle;
 
 use crate::cell::{Cell, label_error};
 use crate::error::{Cancelled, Error};
-use crate::group::state::Enrolment;
 use crate::header::{ABORTED, CANCEL_PENDING, Header, POLLED};
 use crate::id::TaskId;
 use crate::output::TaskOutput;
@@ -243,32 +242,34 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        self.spawn_enrolled(future, location, placement, None)
+        self.spawn_enrolled(future, location, placement, None::<Enrol>)
     }
 
-    /// [`spawn_placed`](Builder::spawn_placed) for a task group's child, admitted by
-    /// `enrolment` (the group's lock held): the cell is registered with the group as soon as it
-    /// is made, before the task can run.
-    pub(crate) fn spawn_enrolled<F>(
+    /// [`spawn_placed`](Builder::spawn_placed) for a task group's child, admitted with the
+    /// group's lock held: `enrol` is given the cell as soon as it is made, before the task can
+    /// run (the group registers its child there, which ends that critical section), or dropped
+    /// unused if the spawn fails.
+    pub(crate) fn spawn_enrolled<F, E>(
         self,
         future: F,
         location: &'static Location<'static>,
         placement: Placement,
-        enrolment: Option<Enrolment<'_>>,
+        enrol: Option<E>,
     ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
+        E: FnOnce(Arc<dyn TaskCore>),
     {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             // The group's lock goes first: dropping `future` runs the caller's code.
-            drop(enrolment);
+            drop(enrol);
             return Err(SpawnError {
                 location,
                 name: self.name.clone(),
             });
         };
-        Ok(self.place(future, location, placement, enrolment, OnRuntime(&handle)))
+        Ok(self.place(future, location, placement, enrol, OnRuntime(&handle)))
     }
 
     /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
@@ -283,46 +284,48 @@ impl Builder {
         F: Future + 'static,
         F::Output: TaskOutput,
     {
-        self.spawn_enrolled_local(future, location, placement, None)
+        self.spawn_enrolled_local(future, location, placement, None::<Enrol>)
     }
 
     /// [`spawn_enrolled`](Builder::spawn_enrolled) for a future that need not be `Send`.
-    pub(crate) fn spawn_enrolled_local<F>(
+    pub(crate) fn spawn_enrolled_local<F, E>(
         self,
         future: F,
         location: &'static Location<'static>,
         placement: Placement,
-        enrolment: Option<Enrolment<'_>>,
+        enrol: Option<E>,
     ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
     where
         F: Future + 'static,
         F::Output: TaskOutput,
+        E: FnOnce(Arc<dyn TaskCore>),
     {
         if tokio::runtime::Handle::try_current().is_err() {
             // The group's lock goes first: dropping `future` runs the caller's code.
-            drop(enrolment);
+            drop(enrol);
             return Err(SpawnError {
                 location,
                 name: self.name.clone(),
             });
         }
-        Ok(self.place(future, location, placement, enrolment, OnLocalSet))
+        Ok(self.place(future, location, placement, enrol, OnLocalSet))
     }
 
-    /// Makes the task's cell (registered with its group by `enrolment`) and future, and hands
-    /// the future to `launcher`.
-    fn place<F, L>(
+    /// Makes the task's cell (given to `enrol`, its group's registration) and future, and
+    /// hands the future to `launcher`.
+    fn place<F, L, E>(
         self,
         future: F,
         location: &'static Location<'static>,
         placement: Placement,
-        enrolment: Option<Enrolment<'_>>,
+        enrol: Option<E>,
         launcher: L,
     ) -> Task<<F::Output as TaskOutput>::Value>
     where
         F: Future + 'static,
         F::Output: TaskOutput,
         L: Launch<Spanned<F>>,
+        E: FnOnce(Arc<dyn TaskCore>),
     {
         let Placement {
             parent,
@@ -331,9 +334,9 @@ impl Builder {
         } = placement;
         let cell =
             new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
-        if let Some(enrolment) = enrolment {
+        if let Some(enrol) = enrol {
             // Before the task can run (and complete); this releases the group's lock.
-            enrolment.register(cell.clone());
+            enrol(cell.clone());
         }
         // The body runs inside the task's tracing span (a child of the spawner's current span).
         let future = Spanned::new(crate::span::for_task(cell.header()), future);
@@ -420,6 +423,9 @@ where
         None
     }
 }
+
+/// What a spawn outside any task group registers its cell with: nobody (`None::<Enrol>`).
+type Enrol = fn(Arc<dyn TaskCore>);
 
 /// Where a new task goes: its parent `(id, root)`, the task group it belongs to, and what it
 /// waits for before its body may start.

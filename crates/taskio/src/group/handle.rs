@@ -122,7 +122,12 @@ impl TaskGroup {
         F::Output: TaskOutput,
     {
         self.place(location, |placement, enrolment| {
-            builder.spawn_enrolled(future, location, placement, Some(enrolment))
+            builder.spawn_enrolled(
+                future,
+                location,
+                placement,
+                Some(|core| enrolment.register(core)),
+            )
         })
     }
 
@@ -138,7 +143,12 @@ impl TaskGroup {
         F::Output: TaskOutput,
     {
         self.place(location, |placement, enrolment| {
-            builder.spawn_enrolled_local(future, location, placement, Some(enrolment))
+            builder.spawn_enrolled_local(
+                future,
+                location,
+                placement,
+                Some(|core| enrolment.register(core)),
+            )
         })
     }
 

@@ -108,10 +108,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A group's state, made in place (it is the group's one allocation besides its children's
+    /// slab): `on_failure` gets each child failure as it happens instead of keeping it, and
+    /// makes the group a supervisor (a failure cancels nobody).
     pub(crate) fn new(
         parent: Option<(TaskId, TaskId)>,
         supervisor: bool,
         limit: Option<usize>,
+        on_failure: Option<FailureHook>,
     ) -> Self {
         Shared {
             state: Mutex::new(State {
@@ -124,20 +128,10 @@ impl Shared {
                 joining: false,
             }),
             parent,
-            supervisor,
+            supervisor: supervisor || on_failure.is_some(),
             limit: limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
-            on_failure: None,
+            on_failure,
         }
-    }
-
-    /// Hands each child failure to `hook` as it happens instead of keeping it (the group is then
-    /// a supervisor: a failure cancels nobody).
-    pub(crate) fn with_on_failure(mut self, hook: Option<FailureHook>) -> Self {
-        if hook.is_some() {
-            self.supervisor = true;
-        }
-        self.on_failure = hook;
-        self
     }
 
     /// Admits a child about to be spawned, or refuses it. The group's lock stays held until the
