@@ -157,8 +157,9 @@ impl Header {
         }
     }
 
-    /// Records the runtime the task runs on. Only before the header is shared.
-    pub(crate) fn set_runtime(&self, runtime: Runtime) {
+    /// Records the runtime the task runs on: only before the header is shared (`&mut`), since
+    /// it writes the whole state word.
+    pub(crate) fn set_runtime(&mut self, runtime: Runtime) {
         let bit = match runtime {
             Runtime::Unknown => 0,
             Runtime::CurrentThread => ON_CURRENT_THREAD,

@@ -90,25 +90,26 @@ impl Group {
     /// A group with no parent task; `supervisor`: failures cancel nobody.
     pub fn new(supervisor: bool) -> Self {
         Group {
-            shared: Arc::new(Shared::new(None, supervisor, None)),
+            shared: Arc::new(Shared::new(None, supervisor, None, None)),
         }
     }
 
-    /// What `TaskGroup::spawn` does: reserve a place (or be refused), create the child, register
-    /// it. The child's running future is the caller's to poll.
+    /// What `TaskGroup::spawn` does: be admitted (or refused), make the child's cell under that
+    /// admission, register it (which ends the group's critical section), all before the child
+    /// can run. The child's running future is the caller's to poll.
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Option<Child<F>>
     where
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        let key = self.shared.reserve().ok()?;
+        let enrolment = self.shared.enrol().ok()?;
         let member = Member {
             group: self.shared.clone(),
-            key,
+            key: enrolment.key(),
         };
         let (task, future) = crate::spawn::unscheduled(future, Some(member));
-        self.shared.register(key, task.cell.clone());
+        enrolment.register(task.cell.clone());
         Some((
             task,
             Running {
@@ -125,6 +126,12 @@ impl Group {
             Some(errors) => Poll::Ready(errors),
             None => Poll::Pending,
         }
+    }
+
+    /// What `TaskGroup::cancel` does from any thread: shut the group down as on a failure,
+    /// cancelling every child registered so far. Returns whether the group was still running.
+    pub fn cancel(&self) -> bool {
+        self.shared.cancel_from_handle()
     }
 
     /// How many children are not yet done.

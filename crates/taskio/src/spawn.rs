@@ -242,21 +242,44 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
+        self.spawn_enrolled(future, location, placement, None::<Enrol>)
+    }
+
+    /// [`spawn_placed`](Builder::spawn_placed) for a task group's child, admitted with the
+    /// group's lock held: `enrol` is given the cell as soon as it is made, before the task can
+    /// run (the group registers its child there, which ends that critical section), or dropped
+    /// unused if the spawn fails.
+    pub(crate) fn spawn_enrolled<F, E>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        enrol: Option<E>,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskOutput,
+        E: FnOnce(Arc<dyn TaskCore>),
+    {
         // Inside a task, the runtime is the one the task runs on: no lookup (see `Runtime`).
         let known = crate::context::with_current(|t| t.header().runtime());
         let launcher = match known {
             Some(runtime @ (Runtime::CurrentThread | Runtime::MultiThread)) => {
                 OnRuntime::Current(runtime)
             }
-            _ => {
-                let handle = tokio::runtime::Handle::try_current().map_err(|_| SpawnError {
-                    location,
-                    name: self.name.clone(),
-                })?;
-                OnRuntime::Handle(handle)
-            }
+            _ => match tokio::runtime::Handle::try_current() {
+                Ok(handle) => OnRuntime::Handle(handle),
+                Err(_) => {
+                    // The group's lock goes first: dropping `future` runs the caller's code.
+                    drop(enrol);
+                    return Err(SpawnError {
+                        location,
+                        name: self.name.clone(),
+                    });
+                }
+            },
         };
-        Ok(self.place(future, location, placement, launcher))
+        Ok(self.place(future, location, placement, enrol, launcher))
     }
 
     /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
@@ -271,36 +294,65 @@ impl Builder {
         F: Future + 'static,
         F::Output: TaskOutput,
     {
+        self.spawn_enrolled_local(future, location, placement, None::<Enrol>)
+    }
+
+    /// [`spawn_enrolled`](Builder::spawn_enrolled) for a future that need not be `Send`.
+    pub(crate) fn spawn_enrolled_local<F, E>(
+        self,
+        future: F,
+        location: &'static Location<'static>,
+        placement: Placement,
+        enrol: Option<E>,
+    ) -> std::result::Result<Task<<F::Output as TaskOutput>::Value>, SpawnError>
+    where
+        F: Future + 'static,
+        F::Output: TaskOutput,
+        E: FnOnce(Arc<dyn TaskCore>),
+    {
         if tokio::runtime::Handle::try_current().is_err() {
+            // The group's lock goes first: dropping `future` runs the caller's code.
+            drop(enrol);
             return Err(SpawnError {
                 location,
                 name: self.name.clone(),
             });
         }
-        Ok(self.place(future, location, placement, OnLocalSet))
+        Ok(self.place(future, location, placement, enrol, OnLocalSet))
     }
 
-    /// Makes the task's cell and future, and hands the future to `launcher`.
-    fn place<F, L>(
+    /// Makes the task's cell (given to `enrol`, its group's registration) and future, and
+    /// hands the future to `launcher`.
+    fn place<F, L, E>(
         self,
         future: F,
         location: &'static Location<'static>,
         placement: Placement,
+        enrol: Option<E>,
         launcher: L,
     ) -> Task<<F::Output as TaskOutput>::Value>
     where
         F: Future + 'static,
         F::Output: TaskOutput,
         L: Launch<Spanned<F>>,
+        E: FnOnce(Arc<dyn TaskCore>),
     {
         let Placement {
             parent,
             member,
             gate,
         } = placement;
-        let cell =
-            new_cell::<<F::Output as TaskOutput>::Value>(self.name, location, parent, member);
-        cell.header.set_runtime(launcher.runtime());
+        let cell = new_cell::<<F::Output as TaskOutput>::Value>(
+            self.name,
+            location,
+            parent,
+            member,
+            launcher.runtime(),
+        );
+        if let Some(enrol) = enrol {
+            // Before the task can run (and complete); this releases the group's lock.
+            enrol(cell.clone());
+        }
         // The body runs inside the task's tracing span (a child of the spawner's current span).
         let future = Spanned::new(crate::span::for_task(cell.header()), future);
         // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
@@ -419,6 +471,9 @@ where
         None
     }
 }
+
+/// What a spawn outside any task group registers its cell with: nobody (`None::<Enrol>`).
+type Enrol = fn(Arc<dyn TaskCore>);
 
 /// Where a new task goes: its parent `(id, root)`, the task group it belongs to, and what it
 /// waits for before its body may start.
@@ -598,6 +653,7 @@ fn new_cell<T: Send + 'static>(
     location: &'static Location<'static>,
     parent: Option<(TaskId, TaskId)>,
     member: Option<Member>,
+    runtime: Runtime,
 ) -> Arc<Cell<T>> {
     let mut header = Header::new(
         TaskId::next(),
@@ -606,6 +662,8 @@ fn new_cell<T: Send + 'static>(
         location,
         crate::registry::slot(),
     );
+    // Before the registry lists it: from then on, others may change its state.
+    header.set_runtime(runtime);
     if parent.is_none()
         && let Some(main) = crate::run_scope::adopting_main()
     {
@@ -634,7 +692,13 @@ where
     F: Future + Send + 'static,
     F::Output: TaskOutput,
 {
-    let cell = new_cell::<<F::Output as TaskOutput>::Value>(None, Location::caller(), None, member);
+    let cell = new_cell::<<F::Output as TaskOutput>::Value>(
+        None,
+        Location::caller(),
+        None,
+        member,
+        Runtime::Unknown,
+    );
     let running = TaskFuture {
         core: Some(cell.clone()),
         gate: Ungated,

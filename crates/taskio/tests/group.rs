@@ -858,6 +858,43 @@ both! {
     }
 }
 
+// A spawn holds the group's lock from its admission to its child's registration: a spawn
+// refused for want of a runtime must release it before it drops the future, whose `Drop` is the
+// caller's code and may use the group (here: spawn into it, refused the same way, not deadlocked).
+both! {
+    async fn a_future_dropped_by_a_spawn_without_a_runtime_may_use_the_group() {
+        struct SpawnsOnDrop(taskio::TaskGroup, Arc<AtomicBool>);
+        impl Drop for SpawnsOnDrop {
+            fn drop(&mut self) {
+                let err = self.0.spawn(async {}).unwrap_err();
+                assert!(err.to_string().contains("no tokio runtime"), "{err}");
+                assert_eq!(self.0.len(), 0);
+                self.1.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let d = dropped.clone();
+        taskio::task_group(|tg| async move {
+            let inner = tg.clone();
+            let err = std::thread::spawn(move || {
+                let fut = SpawnsOnDrop(inner.clone(), d);
+                inner
+                    .spawn(async move {
+                        let _fut = fut;
+                    })
+                    .unwrap_err()
+            })
+            .join()
+            .unwrap();
+            assert!(err.to_string().contains("no tokio runtime"), "{err}");
+            taskio::Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(dropped.load(Ordering::SeqCst), "the refused future was dropped");
+    }
+}
+
 // Issue 13, item 1 (CPython test_eager_task_factory: an eager child that fails at once): the
 // failure is recorded during `spawn`, before the group's future stored its waker; the group
 // must still see it when its body first returns `Pending`.

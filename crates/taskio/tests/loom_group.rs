@@ -1,6 +1,8 @@
 //! loom models of a task group's bookkeeping (`group/state.rs`, through `__loom::Group`, which
 //! does what `TaskGroup::spawn` and the group's future do): a child's failure against a sibling's
-//! completion and against a spawn, and a spawn against the group finishing.
+//! completion and against a spawn (a scheduled one, one held open past the failure, and an eager
+//! one that completes inside its spawn), a spawn against the group finishing, and a spawn against
+//! `TaskGroup::cancel`.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=3 \
 //!       cargo test -p taskio --release --test loom_group`
@@ -69,8 +71,8 @@ fn child_failure_vs_sibling_completion() {
 }
 
 /// A child's failure against a spawn into the group from another thread: the new child is
-/// refused, or registered and then cancelled exactly once (by the failure's cancel of the
-/// siblings or, if it registered after that, by its own registration), or it finished first.
+/// refused (its admission came after the failure), or it was registered before the failure and
+/// is then cancelled exactly once by the failure's cancel of the siblings, or it finished first.
 #[test]
 fn child_failure_vs_spawn() {
     model(|| {
@@ -136,5 +138,114 @@ fn spawn_vs_finish() {
             assert_eq!(child.state(), TaskState::Finished);
         }
         assert_eq!(group.live(), 0);
+    });
+}
+
+/// [`child_failure_vs_spawn`] with the new child's body held open until the failure is over (its
+/// second poll comes after): so it cannot finish first, and is refused (admitted after the
+/// failure) or cancelled by the failure, exactly once. A child the failure's cancel missed (one
+/// admitted before the failure and registered after it, say) would end `Finished`.
+#[test]
+fn child_failure_vs_spawn_held_open() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let (_failing, mut f_run) = group
+            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
+            .unwrap();
+        assert!(f_run.poll(Waker::noop()).is_pending());
+        let t1 = thread::spawn(move || run_to_end(f_run));
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let (child, mut running) = group.spawn(yield_once(taskio::Ok(2u32)))?;
+                // The first poll: suspended, or ended at once if the failure's cancel came first.
+                let pending = running.poll(Waker::noop()).is_pending();
+                Some((child, pending.then_some(running)))
+            })
+        };
+        t1.join().unwrap();
+        if let Some((child, running)) = spawner.join().unwrap() {
+            assert_eq!(
+                child.cancelling(),
+                1,
+                "the failure's cancel missed the child"
+            );
+            if let Some(running) = running {
+                run_to_end(running);
+            }
+            assert_eq!(child.state(), TaskState::Cancelled);
+        }
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert_eq!(errors.len(), 1, "the failure is returned once: {errors:?}");
+        assert_eq!(group.live(), 0, "finished with a child live");
+    });
+}
+
+/// A child's failure against an eager spawn (the child's first poll on the spawning thread, right
+/// after its spawn, as `task().eager()` does) whose body completes at once: the child is refused,
+/// or it is registered before it runs, so that its completion finds it there; the group returns
+/// the one failure and waits for the eager child; nobody is cancelled twice.
+#[test]
+fn child_failure_vs_eager_spawn() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let (_failing, mut f_run) = group
+            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
+            .unwrap();
+        assert!(f_run.poll(Waker::noop()).is_pending());
+        let t1 = thread::spawn(move || run_to_end(f_run));
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let (child, mut running) = group.spawn(async { taskio::Ok(2u32) })?;
+                if running.poll_eager().is_pending() {
+                    run_to_end(running);
+                }
+                Some(child)
+            })
+        };
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert_eq!(errors.len(), 1, "the failure is returned once: {errors:?}");
+        assert_eq!(group.live(), 0, "finished with a child live");
+        t1.join().unwrap();
+        if let Some(child) = spawner.join().unwrap() {
+            match child.state() {
+                TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
+                TaskState::Finished => assert_eq!(child.cancelling(), 0),
+                other => panic!("eager child ended {other}"),
+            }
+        }
+    });
+}
+
+/// A spawn from another thread against `TaskGroup::cancel`: the spawn is refused (admitted after
+/// the cancel), or the child was registered before it and is cancelled by it, exactly once. The
+/// child's body cannot end before the cancel (its second poll comes after it), so a child that
+/// the cancel missed would end `Finished`; the group returns no error and waits for the child.
+#[test]
+fn spawn_vs_group_cancel() {
+    model(|| {
+        let group = Arc::new(__loom::Group::new(false));
+        let spawner = {
+            let group = group.clone();
+            thread::spawn(move || {
+                let (child, mut running) = group.spawn(yield_once(taskio::Ok(2u32)))?;
+                // The first poll: suspended, or ended at once if the cancel came first.
+                let pending = running.poll(Waker::noop()).is_pending();
+                Some((child, pending.then_some(running)))
+            })
+        };
+        assert!(group.cancel(), "the group was running");
+        assert!(!group.cancel(), "a second cancel sends nothing");
+        if let Some((child, running)) = spawner.join().unwrap() {
+            assert_eq!(child.cancelling(), 1, "the cancel missed the child");
+            if let Some(running) = running {
+                run_to_end(running);
+            }
+            assert_eq!(child.state(), TaskState::Cancelled);
+        }
+        let errors = block_on(poll_fn(|cx| group.poll_finish(cx)));
+        assert!(errors.is_empty(), "a cancel is no failure: {errors:?}");
+        assert_eq!(group.live(), 0, "finished with a child live");
     });
 }

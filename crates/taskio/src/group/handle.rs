@@ -8,11 +8,11 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use super::state::{Refusal, Shared};
+use super::state::{Enrolment, Refusal, Shared};
 use crate::output::TaskOutput;
 use crate::spawn::{Builder, Gate, Placement, SpawnError};
 use crate::task::Task;
-use crate::task_core::{Member, TaskCore};
+use crate::task_core::Member;
 
 /// The handle of a running task group: spawn children with it. A cheap `Clone`; clones may be
 /// moved into the children, which can then spawn siblings.
@@ -121,8 +121,13 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: TaskOutput,
     {
-        self.place(location, |placement| {
-            builder.spawn_placed(future, location, placement)
+        self.place(location, |placement, enrolment| {
+            builder.spawn_enrolled(
+                future,
+                location,
+                placement,
+                Some(|core| enrolment.register(core)),
+            )
         })
     }
 
@@ -137,47 +142,45 @@ impl TaskGroup {
         F: Future + 'static,
         F::Output: TaskOutput,
     {
-        self.place(location, |placement| {
-            builder.spawn_placed_local(future, location, placement)
+        self.place(location, |placement, enrolment| {
+            builder.spawn_enrolled_local(
+                future,
+                location,
+                placement,
+                Some(|core| enrolment.register(core)),
+            )
         })
     }
 
-    /// Reserves a child's place, spawns it with `spawn` into that place, and registers it.
+    /// Admits a child and spawns it with `spawn`, which registers its cell with the group as
+    /// soon as it is made (one critical section on the group's lock, from the admission to the
+    /// registration: see `Shared::enrol`).
     fn place<V: Send + 'static>(
         &self,
         location: &'static Location<'static>,
-        spawn: impl FnOnce(Placement) -> Result<Task<V>, SpawnError>,
+        spawn: impl FnOnce(Placement, Enrolment<'_>) -> Result<Task<V>, SpawnError>,
     ) -> Result<Task<V>, GroupSpawnError> {
-        let key = self.shared.reserve().map_err(|refusal| GroupSpawnError {
-            reason: match refusal {
+        let refused = |reason| GroupSpawnError { reason, location };
+        // Outside the group's lock: the gate takes its place in the semaphore's queue (a place
+        // given back if the spawn is refused).
+        let gate = self.shared.limit.as_ref().map(gate);
+        let enrolment = self.shared.enrol().map_err(|refusal| {
+            refused(match refusal {
                 Refusal::Finished => Reason::Finished,
                 Refusal::ShuttingDown => Reason::ShuttingDown,
                 Refusal::Closed => Reason::Closed,
-            },
-            location,
+            })
         })?;
         let placement = Placement {
             parent: self.shared.parent,
             member: Some(Member {
                 group: self.shared.clone(),
-                key,
+                key: enrolment.key(),
             }),
-            gate: self.shared.limit.as_ref().map(gate),
+            gate,
         };
-        match spawn(placement) {
-            Ok(task) => {
-                let core: Arc<dyn TaskCore> = task.cell.clone();
-                self.shared.register(key, core);
-                Ok(task)
-            }
-            Err(e) => {
-                self.shared.unreserve(key);
-                Err(GroupSpawnError {
-                    reason: Reason::NoRuntime(e),
-                    location,
-                })
-            }
-        }
+        // A spawn that fails (no runtime) drops the enrolment unused: the group is unchanged.
+        spawn(placement, enrolment).map_err(|e| refused(Reason::NoRuntime(e)))
     }
 
     /// How many children are not yet done.

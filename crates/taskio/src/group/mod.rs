@@ -83,7 +83,7 @@ use state::Shared;
 ///
 /// # Cost
 ///
-/// A group's bookkeeping is one mutex of its own (no global lock): a spawn takes it twice, a
+/// A group's bookkeeping is one mutex of its own (no global lock): a spawn takes it once, a
 /// child's completion once, and the group's future is woken only by the last child or by the
 /// first failure.
 ///
@@ -344,10 +344,12 @@ where
         );
         if this.shared.is_none() {
             let parent = crate::context::with_current(|t| (t.header().id, t.header().root));
-            let shared = Arc::new(
-                Shared::new(parent, this.config.supervisor, this.config.limit)
-                    .with_on_failure(this.config.on_failure.clone()),
-            );
+            let shared = Arc::new(Shared::new(
+                parent,
+                this.config.supervisor,
+                this.config.limit,
+                this.config.on_failure.clone(),
+            ));
             *this.shared = Some(shared.clone());
             if let BodyProj::Start { f } = this.body.as_mut().project() {
                 let f = f.take().expect("taskio: the group's body starts once");

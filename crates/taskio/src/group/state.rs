@@ -2,15 +2,17 @@
 //! belongs to the group alone (no global lock: groups never contend with each other).
 //!
 //! Every transition is one critical section, so that the races that matter are decided by lock
-//! order: a spawn against the group finishing (a spawn either lands before the group sees its
-//! last child done, or is refused), a spawn against an abort (a child registered before the
-//! abort is cancelled by it, one registered after is cancelled by its own registration), a child
-//! completing while its spawner has not yet registered it (an eager child). A child's completion
-//! costs one lock and O(1) work; the group's future is woken only by the last child or by the
-//! first failure, whose completion also cancels the siblings (one request each, ever).
+//! order. A spawn is one critical section from its admission to its child's registration, the
+//! child's cell being made in between ([`Shared::enrol`]): so a spawn either lands before the
+//! group sees its last child done, or is refused; it lands before an abort (and that abort
+//! cancels the child) or is refused; and no child can run, let alone complete, before it is
+//! registered. A child's completion costs one lock and O(1) work; the group's future is woken
+//! only by the last child or by the first failure, whose completion also cancels the siblings
+//! (one request each, ever).
 //!
 //! The mutex is `crate::sync`'s, so that a loom model can drive this state machine directly
-//! (`Shared::new`, then `reserve` / `register` / `child_done` / `try_finish` from model threads).
+//! (`Shared::new`, then `enrol` / `Enrolment::register` / `child_done` / `try_finish` from model
+//! threads).
 
 use std::sync::Arc;
 use std::task::Waker;
@@ -20,7 +22,7 @@ use slab::Slab;
 use crate::error::Error;
 use crate::header::Header;
 use crate::id::TaskId;
-use crate::sync::{Mutex, lock};
+use crate::sync::{Mutex, MutexGuard, lock};
 use crate::task_core::{GroupHook, TaskCore};
 
 /// What a supervisor group hands each child failure to, as it happens, instead of keeping it.
@@ -53,18 +55,9 @@ pub(crate) enum Refusal {
     Closed,
 }
 
-/// One child, from its registration until it is done.
-struct Child {
-    /// `None` while its spawner has not yet registered the spawned task.
-    core: Option<Arc<dyn TaskCore>>,
-    /// Done before its spawner registered it (an eager child that finished at once).
-    done: bool,
-}
-
 struct State {
-    children: Slab<Child>,
-    /// Children not yet done (registered or being registered).
-    live: usize,
+    /// The children not yet done, each registered before it can run.
+    children: Slab<Arc<dyn TaskCore>>,
     /// Failures, in the order they happened.
     errors: Vec<Error>,
     phase: Phase,
@@ -81,17 +74,15 @@ struct State {
 
 impl State {
     /// The children to cancel, the first time the group cancels them (never twice: one request
-    /// each); empty after that. Children registered later are cancelled by `register`.
+    /// each); empty after that. No child is registered after it: the group is aborting by then,
+    /// and refuses spawns.
     fn take_cancel_list(&mut self, message: Option<Arc<str>>) -> Vec<Arc<dyn TaskCore>> {
         if self.cancel_sent {
             return Vec::new();
         }
         self.cancel_sent = true;
         self.message = message;
-        self.children
-            .iter()
-            .filter_map(|(_, c)| c.core.clone())
-            .collect()
+        self.children.iter().map(|(_, c)| c.clone()).collect()
     }
 }
 
@@ -117,15 +108,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A group's state, made in place (it is the group's one allocation besides its children's
+    /// slab): `on_failure` gets each child failure as it happens instead of keeping it, and
+    /// makes the group a supervisor (a failure cancels nobody).
     pub(crate) fn new(
         parent: Option<(TaskId, TaskId)>,
         supervisor: bool,
         limit: Option<usize>,
+        on_failure: Option<FailureHook>,
     ) -> Self {
         Shared {
             state: Mutex::new(State {
                 children: Slab::new(),
-                live: 0,
                 errors: Vec::new(),
                 phase: Phase::Open,
                 cancel_sent: false,
@@ -134,76 +128,61 @@ impl Shared {
                 joining: false,
             }),
             parent,
-            supervisor,
+            supervisor: supervisor || on_failure.is_some(),
             limit: limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
-            on_failure: None,
+            on_failure,
         }
     }
 
-    /// Hands each child failure to `hook` as it happens instead of keeping it (the group is then
-    /// a supervisor: a failure cancels nobody).
-    pub(crate) fn with_on_failure(mut self, hook: Option<FailureHook>) -> Self {
-        if hook.is_some() {
-            self.supervisor = true;
-        }
-        self.on_failure = hook;
-        self
-    }
-
-    /// Makes room for a child about to be spawned, or refuses it.
-    pub(crate) fn reserve(&self) -> Result<usize, Refusal> {
-        let mut st = lock(&self.state);
+    /// Admits a child about to be spawned, or refuses it. The group's lock stays held until the
+    /// child's cell is made and [registered](Enrolment::register) (or the spawn fails and the
+    /// enrolment is dropped, changing nothing): one critical section per spawn decides every race
+    /// with it. A spawn lands before the group sees its last child done, or is refused; it is
+    /// registered before an abort (and cancelled by it), or refused; and the child is registered
+    /// before it can run, so even an eager one that completes at once finds itself there.
+    pub(crate) fn enrol(&self) -> Result<Enrolment<'_>, Refusal> {
+        let st = lock(&self.state);
         match st.phase {
             Phase::Open => {}
             Phase::Closed => return Err(Refusal::Closed),
             Phase::Aborting => return Err(Refusal::ShuttingDown),
             Phase::Finished | Phase::Dropped => return Err(Refusal::Finished),
         }
-        st.live += 1;
-        Ok(st.children.insert(Child {
-            core: None,
-            done: false,
-        }))
+        // An open group has sent no cancel (`take_cancel_list` runs only once it is aborting),
+        // so a child admitted now needs none: a later abort finds it in `children`.
+        debug_assert!(!st.cancel_sent);
+        let key = st.children.vacant_key();
+        Ok(Enrolment { st, key })
+    }
+}
+
+/// How many children a group makes room for at its first spawn.
+const FIRST_ROOM: usize = 8;
+
+/// A child admitted into its group, holding the group's lock until the child's cell is made (see
+/// [`Shared::enrol`]).
+pub(crate) struct Enrolment<'a> {
+    st: MutexGuard<'a, State>,
+    key: usize,
+}
+
+impl Enrolment<'_> {
+    /// The child's key in its group (its [`Member`](crate::task_core::Member) key).
+    pub(crate) fn key(&self) -> usize {
+        self.key
     }
 
-    /// The reserved child could not be spawned after all (no runtime).
-    pub(crate) fn unreserve(&self, key: usize) {
-        let waker = {
-            let mut st = lock(&self.state);
-            st.children.try_remove(key);
-            st.live -= 1;
-            if st.live == 0 { st.waker.take() } else { None }
-        };
-        if let Some(w) = waker {
-            w.wake();
+    /// Registers the child's cell, made with this enrolment's key, before the child can run;
+    /// releases the group's lock.
+    pub(crate) fn register(mut self, core: Arc<dyn TaskCore>) {
+        if self.st.children.capacity() == 0 {
+            // Room for a handful at once: growing 0 -> 4 -> 8 one child at a time cost a
+            // reallocation per group of 5 to 8 children (W8's groups have 6).
+            self.st.children.reserve(FIRST_ROOM);
         }
-    }
-
-    /// Registers the spawned child. If the group aborted meanwhile, the child is cancelled (or
-    /// aborted, if the group's future is gone) here, since the abort could not see it.
-    pub(crate) fn register(&self, key: usize, core: Arc<dyn TaskCore>) {
-        let late_cancel = {
-            let mut st = lock(&self.state);
-            if st.children[key].done {
-                st.children.remove(key);
-                return;
-            }
-            let dropped = st.phase == Phase::Dropped;
-            let late_cancel = (!dropped && st.cancel_sent).then(|| st.message.clone());
-            let child = &mut st.children[key];
-            if !dropped && late_cancel.is_none() {
-                child.core = Some(core);
-                return;
-            }
-            child.core = Some(core.clone());
-            late_cancel
-        };
-        match late_cancel {
-            Some(message) => {
-                core.header().request_cancel(message);
-            }
-            None => core.header().request_abort(),
-        }
+        let key = self.st.children.insert(core);
+        // The lock was held since `vacant_key`: nothing took that key meanwhile.
+        debug_assert_eq!(key, self.key);
     }
 }
 
@@ -218,38 +197,66 @@ impl GroupHook for Shared {
     /// this child gives back its place in a limited group, so that no waiting child starts
     /// after a failure (the body is cancelled by the group's future, which owns it).
     fn child_done(&self, key: usize, header: &Header, failure: Option<Error>) {
-        let mut failure = failure.filter(|e| !is_shutdown_refusal(e));
-        if let Some(hook) = &self.on_failure
-            && let Some(error) = failure.take()
-        {
-            // Handed over before the group's lock is taken, and before this child counts as
-            // done: the group cannot return while a hook still runs.
-            failure = hand_over(hook, header, error);
+        match failure.filter(|e| !is_shutdown_refusal(e)) {
+            None => self.child_gone(key),
+            Some(error) => self.child_failed(key, header, error),
         }
+    }
+}
+
+impl Shared {
+    /// Child `key` is done without a failure for the group (a value, or a cancellation): it
+    /// leaves, and the last one wakes the group's future. Kept apart from `child_failed` so that
+    /// every child pays only for this.
+    #[inline]
+    fn child_gone(&self, key: usize) {
+        let (removed, waker) = {
+            let mut st = lock(&self.state);
+            // Registered before it could run, so it is there (`try_remove`: a hook is never the
+            // place to panic over bookkeeping).
+            let removed = st.children.try_remove(key);
+            let waker = if st.children.is_empty() {
+                st.waker.take()
+            } else {
+                None
+            };
+            (removed, waker)
+        };
+        // Outside the lock: the last reference to a cell may go here.
+        drop(removed);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Child `key` failed with `error`: the failure is recorded in the same critical section
+    /// as the child leaves (the group cannot return without it); the first one shuts the group
+    /// down unless it is a supervisor.
+    #[inline(never)]
+    fn child_failed(&self, key: usize, header: &Header, error: Error) {
+        // Handed over before the group's lock is taken, and before this child counts as done:
+        // the group cannot return while a hook still runs.
+        let kept = match &self.on_failure {
+            Some(hook) => hand_over(hook, header, error),
+            None => Some(error),
+        };
+        let Some(error) = kept else {
+            return self.child_gone(key);
+        };
         let mut orphaned_failure = None;
         let mut siblings = Vec::new();
         let (removed, waker) = {
             let mut st = lock(&self.state);
-            let removed = match st.children.get_mut(key) {
-                Some(child) if child.core.is_none() => {
-                    child.done = true;
-                    None
-                }
-                Some(_) => st.children.try_remove(key),
-                None => None,
-            };
-            st.live -= 1;
-            let mut wake = st.live == 0;
-            if let Some(error) = failure {
-                match st.phase {
-                    Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
-                    _ => {
-                        st.errors.push(error);
-                        if !self.supervisor && matches!(st.phase, Phase::Open | Phase::Closed) {
-                            st.phase = Phase::Aborting;
-                            siblings = st.take_cancel_list(None);
-                            wake = true;
-                        }
+            let removed = st.children.try_remove(key);
+            let mut wake = st.children.is_empty();
+            match st.phase {
+                Phase::Dropped | Phase::Finished => orphaned_failure = Some(error),
+                _ => {
+                    st.errors.push(error);
+                    if !self.supervisor && matches!(st.phase, Phase::Open | Phase::Closed) {
+                        st.phase = Phase::Aborting;
+                        siblings = st.take_cancel_list(None);
+                        wake = true;
                     }
                 }
             }
@@ -267,9 +274,7 @@ impl GroupHook for Shared {
             w.wake();
         }
     }
-}
 
-impl Shared {
     /// Stops new spawns (a cancel from outside, or the body's own failure or cancellation).
     pub(crate) fn close(&self) {
         let mut st = lock(&self.state);
@@ -347,7 +352,7 @@ impl Shared {
     /// over. Otherwise the waker is stored for the last child or the first failure.
     pub(crate) fn try_finish(&self, body_done: bool, waker: &Waker) -> Option<Vec<Error>> {
         let mut st = lock(&self.state);
-        if body_done && st.live == 0 {
+        if body_done && st.children.is_empty() {
             st.phase = Phase::Finished;
             st.waker = None;
             st.joining = false;
@@ -372,11 +377,8 @@ impl Shared {
             st.phase = Phase::Dropped;
             st.waker = None;
             st.joining = false;
-            let aborts: Vec<Arc<dyn TaskCore>> = st
-                .children
-                .iter()
-                .filter_map(|(_, c)| c.core.clone())
-                .collect();
+            let aborts: Vec<Arc<dyn TaskCore>> =
+                st.children.iter().map(|(_, c)| c.clone()).collect();
             (aborts, std::mem::take(&mut st.errors))
         };
         for child in aborts {
@@ -392,7 +394,7 @@ impl Shared {
 
     /// How many children are not yet done.
     pub(crate) fn live(&self) -> usize {
-        lock(&self.state).live
+        lock(&self.state).children.len()
     }
 
     /// Where the group is in its life.
