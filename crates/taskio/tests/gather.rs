@@ -410,3 +410,73 @@ both! {
         assert_eq!(*all[1].as_ref().unwrap(), 1);
     }
 }
+
+type BoxedInput = std::pin::Pin<Box<dyn std::future::Future<Output = taskio::Result<u32>> + Send>>;
+
+/// Inputs of different futures in one gather.
+fn boxed(f: impl std::future::Future<Output = taskio::Result<u32>> + Send + 'static) -> BoxedInput {
+    Box::pin(f)
+}
+
+/// Sleeps long; on a cancel, records its message and ends cancelled.
+async fn records_cancel(
+    unit: Duration,
+    seen: Arc<Mutex<Vec<Option<String>>>>,
+) -> taskio::Result<u32> {
+    match taskio::sleep(units(unit, 100.0)).await {
+        Ok(()) => Ok(0),
+        Err(c) => {
+            seen.lock().unwrap().push(c.message().map(str::to_owned));
+            Err(c.into())
+        }
+    }
+}
+
+both! {
+    async fn nested_small_gathers_keep_their_own_stop() {
+        // The inner gather fails fast and stops its own sibling; the outer one is settled, so
+        // its other input runs to its end.
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let inner = taskio::gather([
+            boxed(fail_after(UNIT, 0.5)),
+            boxed(records_cancel(UNIT, seen.clone())),
+        ]);
+        let outer = taskio::gather_settled([
+            boxed(async move { inner.await.map(|v| v.len() as u32) }),
+            boxed(async move {
+                taskio::sleep(units(UNIT, 2.0)).await?;
+                taskio::Ok(7)
+            }),
+        ])
+        .await
+        .unwrap();
+        assert!(outer[0].is_err());
+        assert_eq!(*outer[1].as_ref().unwrap(), 7);
+        assert_eq!(*seen.lock().unwrap(), [None]);
+    }
+}
+
+both! {
+    async fn a_cancel_message_reaches_the_inputs_of_nested_small_gathers() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let task = taskio::spawn(async move {
+            let inner = taskio::gather([
+                records_cancel(UNIT, s2.clone()),
+                records_cancel(UNIT, s2.clone()),
+            ]);
+            taskio::gather([
+                boxed(async move { inner.await.map(|v| v.len() as u32) }),
+                boxed(records_cancel(UNIT, s2)),
+            ])
+            .await
+        });
+        taskio::sleep(units(UNIT, 0.5)).await.unwrap();
+        task.cancel_with("bye");
+        let err = task.await.unwrap_err();
+        assert_eq!(err.as_cancelled().unwrap().message(), Some("bye"));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        assert!(seen.iter().all(|m| m.as_deref() == Some("bye")), "{seen:?}");
+    }
+}

@@ -475,9 +475,11 @@ where
         let mut first = true;
         loop {
             // Re-poll the inputs that woke (all running ones in the small mode).
-            match self.queue.clone() {
+            // The queue is borrowed only to drain it (no clone of its `Arc`, two atomic
+            // operations, per pass): polling the children needs `self` whole.
+            let mut batch = std::mem::take(&mut self.batch);
+            match &self.queue {
                 Some(queue) => {
-                    let mut batch = std::mem::take(&mut self.batch);
                     queue.drain_into(&mut batch);
                     for &i in &batch {
                         if let Some((entry, _)) = &self.children[i].entry {
@@ -486,7 +488,6 @@ where
                         self.poll_child(i, cx);
                     }
                     batch.clear();
-                    self.batch = batch;
                 }
                 None => {
                     for i in 0..self.next_start {
@@ -494,6 +495,7 @@ where
                     }
                 }
             }
+            self.batch = batch;
             // Start inputs while there is room.
             if !first || !self.stop_due {
                 while !self.stopping

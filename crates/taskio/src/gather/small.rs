@@ -4,11 +4,16 @@
 //! wake (for so few, cheaper than per-input wakers). The rules are the gather's: a first failure
 //! stops the others, a cancelled awaiter stops all, inputs not yet started then end unpolled, a
 //! limit holds back the inputs beyond it, and the gather ends when every input has.
+//!
+//! What the inputs share with their gather (stop, the limit's count, the first failure) is no
+//! shared allocation: the gather puts it in a thread-local for the length of its `JoinAll`'s
+//! poll, the only time its inputs run, and takes it back after (see [`Control`]). Gathers nested
+//! inside an input save and restore the one around them.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::future::{JoinAll, join_all};
@@ -18,35 +23,69 @@ use super::poll_in;
 use crate::error::{Cancelled, Result};
 use crate::output::TaskOutput;
 use crate::scope::Scope;
-use crate::sync::{Mutex, lock};
 
 /// `futures_util`'s `join_all` keeps up to this many inputs in one slice, polled together.
 pub(crate) const MAX: usize = 30;
 
 const NO_FAILURE: usize = usize::MAX;
 
-/// What the inputs share with their gather.
+/// [`Control::limit`] when there is none.
+const NO_LIMIT: u32 = u32::MAX;
+
+/// What the inputs of one gather share with it. The gather owns it; while its inputs are polled
+/// it sits in [`CONTROL`], where they read and update it (they run one at a time, on this thread,
+/// inside the gather's poll). An `Arc` of it per gather cost an allocation and two atomic
+/// operations per input. Counts and indices are small (at most [`MAX`] inputs, unless an
+/// iterator's size hint lied), so it fits in two words.
+#[derive(Clone, Copy)]
 struct Control {
     settled: bool,
     /// Every input must stop: cancel your scope.
-    stop: AtomicBool,
-    message: Mutex<Option<Arc<str>>>,
-    /// At most this many inputs in flight (`usize::MAX`: no limit, and no counting).
-    limit: AtomicUsize,
-    in_flight: AtomicUsize,
-    /// Index of the input whose failure stopped the gather.
-    first_failure: AtomicUsize,
+    stop: bool,
+    /// The stop carries the awaiter's cancel message, in [`MESSAGE`] while the inputs are polled.
+    has_message: bool,
+    /// At most this many inputs in flight ([`NO_LIMIT`]: no limit, and no counting).
+    limit: u32,
+    in_flight: u32,
+    /// Index of the input whose failure stopped the gather ([`NO_FAILURE`] as `u32`: none).
+    first_failure: u32,
+}
+
+impl Control {
+    const IDLE: Control = Control {
+        settled: false,
+        stop: false,
+        has_message: false,
+        limit: NO_LIMIT,
+        in_flight: 0,
+        first_failure: u32::MAX,
+    };
+
+    fn first_failure(&self) -> usize {
+        match self.first_failure {
+            u32::MAX => NO_FAILURE,
+            i => i as usize,
+        }
+    }
+}
+
+thread_local! {
+    /// The control of the gather whose inputs are being polled on this thread.
+    static CONTROL: Cell<Control> = const { Cell::new(Control::IDLE) };
+    /// Its cancel message, when [`Control::has_message`].
+    static MESSAGE: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
 }
 
 pin_project! {
+    /// An input as the `JoinAll` holds it: with its scope, and its outcome kept in a
+    /// [`Collected`].
     struct Scoped<F> {
         #[pin]
         fut: F,
         scope: Scope,
         started: bool,
         stopped: bool,
-        index: usize,
-        control: Arc<Control>,
+        index: u32,
     }
 }
 
@@ -55,32 +94,37 @@ where
     F: Future,
     F::Output: TaskOutput,
 {
-    type Output = Result<<F::Output as TaskOutput>::Value>;
+    type Output = Collected<<F::Output as TaskOutput>::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let control = &**this.control;
-        let limit = control.limit.load(Ordering::Relaxed);
+        let mut control = CONTROL.get();
         if !*this.started {
             // Without a limit every input starts on the first poll, as in the queued gather (a
             // `Task` input is then cancelled, not detached). With one, an input held back when
             // the gather stops ends without ever being polled.
-            if limit != usize::MAX {
-                if control.stop.load(Ordering::Acquire) {
-                    return Poll::Ready(Err(Cancelled::default().into()));
+            if control.limit != NO_LIMIT {
+                if control.stop {
+                    return Poll::Ready(Collected(Some(Err(Cancelled::default().into()))));
                 }
                 // Held back by the limit. No waker needed: the gather polls every input on
                 // each wake, and an input that ends wakes it.
-                if control.in_flight.load(Ordering::Relaxed) >= limit {
+                if control.in_flight >= control.limit {
                     return Poll::Pending;
                 }
-                control.in_flight.fetch_add(1, Ordering::Relaxed);
+                control.in_flight += 1;
+                CONTROL.set(control);
             }
             *this.started = true;
         }
-        if !*this.stopped && this.control.stop.load(Ordering::Acquire) {
+        if !*this.stopped && control.stop {
             *this.stopped = true;
-            this.scope.cancel(lock(&this.control.message).clone());
+            let message = if control.has_message {
+                MESSAGE.with(|m| m.borrow().clone())
+            } else {
+                None
+            };
+            this.scope.cancel(message);
             crate::context::wake_foreign_points();
         }
         // A request delivered by dropping: `JoinAll` drops this input as it stores the outcome.
@@ -91,39 +135,21 @@ where
             Ok(Poll::Pending) => return Poll::Pending,
             Err(panicked) => Err(panicked),
         };
-        if limit != usize::MAX {
-            control.in_flight.fetch_sub(1, Ordering::Relaxed);
+        // `control` is still the thread-local's value: no sibling ran meanwhile, and a gather
+        // nested in this input put it back as it found it.
+        if control.limit != NO_LIMIT {
+            control.in_flight -= 1;
+            CONTROL.set(control);
             cx.waker().wake_by_ref(); // a slot is free: start the next input
         }
-        if outcome.is_err()
-            && !this.control.settled
-            && this
-                .control
-                .first_failure
-                .compare_exchange(NO_FAILURE, *this.index, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-        {
+        if outcome.is_err() && !control.settled && control.first_failure == u32::MAX {
             // Stop the others; those polled before this one in this pass need another pass.
-            this.control.stop.store(true, Ordering::Release);
+            control.first_failure = *this.index;
+            control.stop = true;
+            CONTROL.set(control);
             cx.waker().wake_by_ref();
         }
-        Poll::Ready(outcome)
-    }
-}
-
-pin_project! {
-    /// An input as the `JoinAll` holds it: its outcome is kept in a [`Collected`].
-    struct Keep<F> {
-        #[pin]
-        input: F,
-    }
-}
-
-impl<F: Future<Output = Result<T>>, T> Future for Keep<F> {
-    type Output = Collected<T>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Collected<T>> {
-        self.project().input.poll(cx).map(|o| Collected(Some(o)))
+        Poll::Ready(Collected(Some(outcome)))
     }
 }
 
@@ -145,13 +171,30 @@ impl<T> Drop for Collected<T> {
     }
 }
 
-/// The gather of a few inputs, with no limit.
+/// Puts the thread-local back as it was before a gather's poll, also when the poll unwinds.
+struct Restore {
+    control: Control,
+    /// The message around, when this gather put its own in.
+    message: Option<Option<Arc<str>>>,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CONTROL.set(self.control);
+        if let Some(message) = self.message.take() {
+            MESSAGE.with(|m| *m.borrow_mut() = message);
+        }
+    }
+}
+
+/// The gather of a few inputs.
 pub(crate) struct Small<F: Future>
 where
     F::Output: TaskOutput,
 {
-    join: JoinAll<Keep<Scoped<F>>>,
-    control: Arc<Control>,
+    join: JoinAll<Scoped<F>>,
+    control: Control,
+    message: Option<Arc<str>>,
     cancelled: Option<Cancelled>,
 }
 
@@ -160,40 +203,34 @@ where
     F::Output: TaskOutput,
 {
     pub(crate) fn new(inputs: impl Iterator<Item = F>, settled: bool) -> Self {
-        let control = Arc::new(Control {
-            settled,
-            stop: AtomicBool::new(false),
-            message: Mutex::new(None),
-            limit: AtomicUsize::new(usize::MAX),
-            in_flight: AtomicUsize::new(0),
-            first_failure: AtomicUsize::new(NO_FAILURE),
-        });
-        let join = join_all(inputs.enumerate().map(|(index, fut)| Keep {
-            input: Scoped {
-                fut,
-                scope: Scope::default(),
-                started: false,
-                stopped: false,
-                index,
-                control: control.clone(),
-            },
+        let join = join_all(inputs.enumerate().map(|(index, fut)| Scoped {
+            fut,
+            scope: Scope::default(),
+            started: false,
+            stopped: false,
+            index: u32::try_from(index).expect("taskio: a gather's size hint lied by billions"),
         }));
         Small {
             join,
-            control,
+            control: Control {
+                settled,
+                ..Control::IDLE
+            },
+            message: None,
             cancelled: None,
         }
     }
 
     /// At most `n` inputs in flight (set before the first poll).
     pub(crate) fn set_limit(&mut self, n: usize) {
-        self.control.limit.store(n, Ordering::Relaxed);
+        self.control.limit = n.min(NO_LIMIT as usize - 1) as u32;
     }
 
     /// The awaiting task was cancelled: every input stops.
     pub(crate) fn cancel(&mut self, cancelled: Cancelled) {
-        *lock(&self.control.message) = cancelled.message().map(Arc::from);
-        self.control.stop.store(true, Ordering::Release);
+        self.message = cancelled.message().map(Arc::from);
+        self.control.has_message = self.message.is_some();
+        self.control.stop = true;
         self.cancelled = Some(cancelled);
     }
 
@@ -207,12 +244,22 @@ where
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Vec<Result<<F::Output as TaskOutput>::Value>>>> {
-        let mut outcomes: Vec<_> = match Pin::new(&mut self.join).poll(cx) {
+        let restore = Restore {
+            control: CONTROL.replace(self.control),
+            message: self
+                .control
+                .has_message
+                .then(|| MESSAGE.with(|m| m.replace(self.message.clone()))),
+        };
+        let polled = Pin::new(&mut self.join).poll(cx);
+        self.control = CONTROL.get();
+        drop(restore);
+        let mut outcomes: Vec<_> = match polled {
             // Same size: collected in place, no second allocation.
             Poll::Ready(outcomes) => outcomes.into_iter().map(Collected::take).collect(),
             Poll::Pending => return Poll::Pending,
         };
-        let first = self.control.first_failure.load(Ordering::Acquire);
+        let first = self.control.first_failure();
         if let Some(cancelled) = self.cancelled.take() {
             report_all(&outcomes, NO_FAILURE);
             return Poll::Ready(Err(cancelled.into()));
