@@ -1,9 +1,9 @@
 //! Taking results as they come: asyncio's `asyncio.as_completed(aws, timeout=...)`, as a
 //! [`Stream`] of `(index, outcome)` in completion order.
 //!
-//! It is a [`TaskSet`] read one completion at a time: each completion costs O(1) (every task has
-//! its own waker, which queues the task's index when it completes, and only queued tasks are
-//! polled), and a task's index in the set is its position in the input.
+//! It is a [`TaskSet`] read one completion at a time: each completion costs O(1) (every task's
+//! cell queues the task's index when it completes, and no task is polled), and a task's index in
+//! the set is its position in the input.
 
 use std::collections::VecDeque;
 use std::fmt;

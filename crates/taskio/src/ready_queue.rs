@@ -1,10 +1,12 @@
-//! The completion queue behind gather, wait, [`TaskSet`](crate::TaskSet) and as_completed: which
-//! of many children woke since the consumer last looked.
+//! The completion queue behind gather, wait, [`TaskSet`](crate::TaskSet), as_completed and
+//! [`JoinSet`](crate::JoinSet): which of many children woke (or completed) since the consumer
+//! last looked.
 //!
-//! Each child gets its own waker ([`Entry`]): waking it pushes the child's index onto the shared
-//! [`ReadyQueue`] (once until the consumer takes it) and wakes the consumer. The consumer then
-//! polls only the children in the queue, so a completion costs O(1), however many children there
-//! are. This is what makes a loop of first-completed waits over n tasks O(n) in total, where
+//! A gather's input gets its own waker ([`Entry`]): waking it pushes the input's index onto the
+//! shared [`ReadyQueue`] (once until the consumer takes it) and wakes the consumer. A task in a
+//! set needs no waker: its cell holds a [`Link`] and pushes the task's index once, when it
+//! completes. Either way the consumer looks only at the children in the queue, so a completion
+//! costs O(1), however many children there are. This is what makes a loop of first-completed waits over n tasks O(n) in total, where
 //! asyncio's is O(n²) (it re-registers a callback on every pending task at every call).
 
 use std::sync::Arc;
