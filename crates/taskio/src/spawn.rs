@@ -269,17 +269,20 @@ impl Builder {
             }
             _ => match tokio::runtime::Handle::try_current() {
                 Ok(handle) => OnRuntime::Handle(handle),
-                Err(_) => {
-                    // The group's lock goes first: dropping `future` runs the caller's code.
-                    drop(enrol);
-                    return Err(SpawnError {
-                        location,
-                        name: self.name.clone(),
-                    });
-                }
+                Err(_) => return Err(self.no_runtime(location, enrol)),
             },
         };
         Ok(self.place(future, location, placement, enrol, launcher))
+    }
+
+    /// The error of a spawn outside a runtime. The enrolment (the group's lock) goes first, before
+    /// the caller drops the future: its `Drop` is the caller's code.
+    fn no_runtime<E>(&self, location: &'static Location<'static>, enrol: Option<E>) -> SpawnError {
+        drop(enrol);
+        SpawnError {
+            location,
+            name: self.name.clone(),
+        }
     }
 
     /// [`spawn_placed`](Builder::spawn_placed) for a future that need not be `Send`: it goes to
@@ -311,12 +314,7 @@ impl Builder {
         E: FnOnce(Arc<dyn TaskCore>),
     {
         if tokio::runtime::Handle::try_current().is_err() {
-            // The group's lock goes first: dropping `future` runs the caller's code.
-            drop(enrol);
-            return Err(SpawnError {
-                location,
-                name: self.name.clone(),
-            });
+            return Err(self.no_runtime(location, enrol));
         }
         Ok(self.place(future, location, placement, enrol, OnLocalSet))
     }
