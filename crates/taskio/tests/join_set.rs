@@ -208,3 +208,39 @@ both! {
         assert!(set.is_empty());
     }
 }
+
+both! {
+    /// The set's consumer waker is whatever polls `join_next`: here a `FuturesUnordered`'s own
+    /// waker, with the tasks waiting in tokio channels and completing in an order the test picks.
+    /// Every completion reaches the reaper (nothing relies on the awaiting task's own waker).
+    async fn join_next_inside_futures_unordered_sees_every_completion() {
+        let mut senders = Vec::new();
+        let mut set = JoinSet::new();
+        for i in 0..3u64 {
+            let (tx, rx) = tokio::sync::oneshot::channel::<u64>();
+            let handle = set.spawn(async move { taskio::Ok(rx.await.unwrap() + i) });
+            senders.push((tx, handle));
+        }
+        let mut reaper = futures_util::stream::FuturesUnordered::new();
+        reaper.push(async move {
+            let mut got = Vec::new();
+            while let Some(outcome) = set.join_next().await {
+                got.push(outcome.unwrap());
+            }
+            got
+        });
+        let feeder = async {
+            // One at a time, each done before the next is sent: the completion order is fixed.
+            for (n, (tx, handle)) in senders.into_iter().enumerate().rev() {
+                tx.send(10 * n as u64).unwrap();
+                until(|| handle.is_done()).await;
+            }
+        };
+        let (got, ()) = tokio::time::timeout(LIMIT, async {
+            tokio::join!(async { reaper.next().await.unwrap() }, feeder)
+        })
+        .await
+        .expect("the reaper saw every completion");
+        assert_eq!(got, [22, 11, 0]);
+    }
+}
