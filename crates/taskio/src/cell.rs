@@ -128,13 +128,24 @@ impl<T> Cell<T> {
                 .group
                 .child_done(member.key, &self.header, group_error);
         }
-        match joiner {
-            Joiner::Nobody | Joiner::Done => {}
-            Joiner::Waker(w) => w.wake(),
-            Joiner::Set(link) => link.fire(),
-        }
-        if let Some(w) = done {
-            w.wake();
+        // A waker is foreign code. `done` (`run`'s shutdown, which waits on it) goes first, so
+        // that a joiner's waker that panics keeps nobody asleep; the panic is reported, not
+        // unwound into the runtime's worker.
+        let fault = crate::payload::catch_message(|| {
+            if let Some(w) = done {
+                w.wake();
+            }
+            match joiner {
+                Joiner::Nobody | Joiner::Done => {}
+                Joiner::Waker(w) => w.wake(),
+                Joiner::Set(link) => link.fire(),
+            }
+        });
+        if let Some(message) = fault {
+            // (A report that panics, a subscriber's fault, is dropped too.)
+            let _ = crate::payload::catch_message(|| {
+                crate::report::waker_panicked(&self.header, &message)
+            });
         }
     }
 

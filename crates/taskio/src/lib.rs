@@ -297,7 +297,7 @@
 //    face of a task the machinery holds), `point` (a cancellation point's registration),
 //    `registry` (the live tasks), `run_scope` (what a run shares below it), `stderr` and
 //    `debug_mode` (debug mode's switch and checks), `report` (outcomes nobody read, cancels
-//    delivered by dropping), `cell` (the outcome slot), `context` (the current task and its cancel
+//    delivered by dropping), `payload` (a caught panic's message), `cell` (the outcome slot), `context` (the current task and its cancel
 //    frames), `scope` (drop delivery around inline code), `span`, `ready_queue`.
 // 3. The rooms, public: `task`, `spawn`, `cancel`, `time`, `timeout`, `shield`, `gather`,
 //    `wait`, `as_completed`, `task_set`, `join_set`, `group`, `handle`, `introspect`, `tree`,
@@ -309,6 +309,7 @@ mod debug_mode;
 mod header;
 mod id;
 mod output;
+mod payload;
 mod point;
 mod ready_queue;
 mod registry;

@@ -91,6 +91,24 @@ pub(crate) fn discarded(what: &str, error: &Error) {
     }
 }
 
+/// A waker panicked when the task of `header` completed (`message`: the panic's). The outcome
+/// is stored, and every other waker of the completion was still woken: nothing waits forever
+/// for the task, and the fault is reported, not unwound into the runtime's worker.
+pub(crate) fn waker_panicked(header: &Header, message: &str) {
+    let name = header.name();
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
+            "taskio: a waker panicked when task '{name}' (id {}, spawned at {}) completed:              {message}; its outcome is stored and its other waiters were woken",
+            header.id, header.location
+        ));
+        return;
+    }
+    task_event!(
+        error, header, name, panic = %message,
+        "a waker panicked when the task completed; its outcome is stored and its other waiters were woken"
+    );
+}
+
 /// The error's own text, without the task (the report names it); a `Display` that panics gives
 /// a text that says so instead of unwinding out of the report.
 fn text(error: &Error) -> String {

@@ -886,8 +886,8 @@ where
             }
             Err(payload) => {
                 core.header().close();
-                let message = panic_message(&*payload);
-                drop_payload(payload);
+                let message = crate::payload::message(&*payload);
+                crate::payload::drop_safely(payload);
                 // A panic while the body is dropped after its panic adds nothing to report.
                 let _ = drop_body(this.stage.as_mut());
                 Err(Error::panicked(message))
@@ -906,18 +906,11 @@ fn drop_body<F: Future>(stage: Pin<&mut Stage<F>>) -> Option<Error> {
         stage.set(Stage::Done);
     }))
     .err()?;
-    let message = panic_message(&*payload);
-    drop_payload(payload);
+    let message = crate::payload::message(&*payload);
+    crate::payload::drop_safely(payload);
     Some(Error::panicked(format!(
         "{message} (while the task's future was dropped)"
     )))
-}
-
-/// Drops a panic payload; one whose own `Drop` panics is forgotten, never let unwind.
-fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
-    }
 }
 
 impl<F, G> Future for TaskFuture<F, G>
@@ -937,20 +930,10 @@ where
 /// future's panic becomes a failure like any other (a gather input, a group's body).
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = panic_message(&*payload);
-        drop_payload(payload);
+        let message = crate::payload::message(&*payload);
+        crate::payload::drop_safely(payload);
         Error::panicked(message)
     })
-}
-
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
 }
 
 #[cfg(test)]

@@ -285,3 +285,46 @@ both! {
         .await;
     }
 }
+
+/// A waker that panics when it is woken.
+struct WakerBomb;
+
+impl std::task::Wake for WakerBomb {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("waker bomb");
+    }
+}
+
+/// A task's awaiter registered a waker that panics; the task is then left for `run`'s shutdown,
+/// which cancels it and waits on its done waker. The completion's panicking waker is reported,
+/// and the next waker (the shutdown's) is still woken: `run` returns, where the panic used to
+/// unwind out of the completion before the shutdown was woken, and `run` waited forever.
+#[test]
+fn a_waker_that_panics_at_completion_is_reported_and_the_others_still_woken() {
+    support::capture::install();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = taskio::run(async {
+            let mut task = taskio::task()
+                .name("bomb-awaited")
+                .spawn(async { taskio::sleep(Duration::from_secs(3600)).await });
+            let waker = std::task::Waker::from(std::sync::Arc::new(WakerBomb));
+            let mut cx = std::task::Context::from_waker(&waker);
+            assert!(std::pin::Pin::new(&mut task).poll(&mut cx).is_pending());
+            drop(task); // a leftover of main: the shutdown cancels it and waits for it
+            taskio::Ok(())
+        });
+        let _ = done_tx.send(outcome.is_ok());
+    });
+    let ok = done_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("run's shutdown ended although the task's awaiter waker panicked");
+    assert!(ok);
+    let reports = support::capture::reports_with("a waker panicked");
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.contains("bomb-awaited") && r.contains("waker bomb")),
+        "{reports:?}"
+    );
+}

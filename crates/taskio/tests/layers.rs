@@ -99,6 +99,7 @@ fn the_machinery_does_not_import_the_public_modules() {
         "stderr",
         "debug_mode",
         "report",
+        "payload",
         "cell",
         "context",
         "scope",

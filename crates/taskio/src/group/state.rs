@@ -413,8 +413,9 @@ fn hand_over(hook: &FailureHook, header: &Header, error: Error) -> Option<Error>
             tracing::error!(
                 task.name = %header.name(),
                 "a task group's on_failure hook panicked ({}); the failure is kept for the group's outcome",
-                crate::spawn::panic_message(&*payload)
+                crate::payload::message(&*payload)
             );
+            crate::payload::drop_safely(payload);
             Some(kept)
         }
     }
