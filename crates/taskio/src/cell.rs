@@ -25,9 +25,10 @@ use crate::task_core::{Member, TaskCore};
 
 struct Slot<T> {
     output: Option<Result<T>>,
-    /// Who is told at completion: the handle's await (or `wait`'s entry), or the queue of the
-    /// [`JoinSet`](crate::JoinSet) that holds the handle (one or the other: a set's task is
-    /// awaited only through the set).
+    /// Who is told at completion: the handle's await, or the queue of the set that holds the
+    /// handle (a [`JoinSet`](crate::JoinSet), or the [`TaskSet`](crate::TaskSet) behind `wait`
+    /// and `as_completed`): one or the other, since a set's task is awaited only through the set,
+    /// and an await of a task taken out of a set replaces the link.
     joiner: Joiner,
     /// Boxed: only `run`'s shutdown watches for a task to be done, and the 8 bytes saved keep
     /// the cell at 216 bytes, a size that glibc's allocator serves beside tokio's task cell
@@ -45,7 +46,7 @@ impl<T> Slot<T> {
         matches!(self.joiner, Joiner::Done)
     }
 
-    /// Makes `waker` the one woken at completion (the handle's await, or `wait`'s entry).
+    /// Makes `waker` the one woken at completion (the handle's await).
     fn register_join(&mut self, waker: &Waker) {
         self.awaiter = crate::context::current_id();
         match &self.joiner {
@@ -149,8 +150,9 @@ impl<T> Cell<T> {
         }
     }
 
-    /// Links the task to a consumer's queue (a `JoinSet`'s), fired at completion; the current
-    /// task is recorded as its awaiter. Gives the link back if the task is done already.
+    /// Links the task to a consumer's queue (a `JoinSet`'s or a `TaskSet`'s), fired at
+    /// completion in place of a join waker; the current task is recorded as its awaiter. Gives
+    /// the link back if the task is done already.
     pub(crate) fn link(&self, link: Link) -> std::result::Result<(), Link> {
         let awaiter = crate::context::current_id();
         let mut slot = lock(&self.slot);

@@ -33,6 +33,25 @@ where
     while running.poll(Waker::noop()).is_pending() {}
 }
 
+/// A child that fails at its second poll: suspended once here, then run to its end on a thread
+/// of its own (the failure that the model races against). Its handle is kept by the caller.
+fn failing_child_on_a_thread(group: &__loom::Group) -> (taskio::Task<u32>, thread::JoinHandle<()>) {
+    let (failing, mut running) = group
+        .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
+        .unwrap();
+    assert!(running.poll(Waker::noop()).is_pending());
+    (failing, thread::spawn(move || run_to_end(running)))
+}
+
+/// A child that raced a cancel ended cancelled by exactly one request, or finished with none.
+fn cancelled_once_or_finished(child: &taskio::Task<u32>, what: &str) {
+    match child.state() {
+        TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
+        TaskState::Finished => assert_eq!(child.cancelling(), 0),
+        other => panic!("{what} ended {other}"),
+    }
+}
+
 /// A child's failure against a sibling completing: the group finishes once both are done, with
 /// exactly the one failure; the sibling ends either with its value or cancelled (then with one
 /// request counted), and nobody reports the failure the group returns.
@@ -77,11 +96,7 @@ fn child_failure_vs_sibling_completion() {
 fn child_failure_vs_spawn() {
     model(|| {
         let group = Arc::new(__loom::Group::new(false));
-        let (_failing, mut f_run) = group
-            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
-            .unwrap();
-        assert!(f_run.poll(Waker::noop()).is_pending());
-        let t1 = thread::spawn(move || run_to_end(f_run));
+        let (_failing, t1) = failing_child_on_a_thread(&group);
         let spawner = {
             let group = group.clone();
             thread::spawn(move || {
@@ -98,11 +113,7 @@ fn child_failure_vs_spawn() {
                 child.cancelling() <= 1,
                 "the late child was cancelled twice"
             );
-            match child.state() {
-                TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
-                TaskState::Finished => assert_eq!(child.cancelling(), 0),
-                other => panic!("late child ended {other}"),
-            }
+            cancelled_once_or_finished(&child, "late child");
         }
         assert_eq!(group.live(), 0);
     });
@@ -149,11 +160,7 @@ fn spawn_vs_finish() {
 fn child_failure_vs_spawn_held_open() {
     model(|| {
         let group = Arc::new(__loom::Group::new(false));
-        let (_failing, mut f_run) = group
-            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
-            .unwrap();
-        assert!(f_run.poll(Waker::noop()).is_pending());
-        let t1 = thread::spawn(move || run_to_end(f_run));
+        let (_failing, t1) = failing_child_on_a_thread(&group);
         let spawner = {
             let group = group.clone();
             thread::spawn(move || {
@@ -189,11 +196,7 @@ fn child_failure_vs_spawn_held_open() {
 fn child_failure_vs_eager_spawn() {
     model(|| {
         let group = Arc::new(__loom::Group::new(false));
-        let (_failing, mut f_run) = group
-            .spawn(yield_once(Err::<u32, _>(taskio::Error::msg("boom"))))
-            .unwrap();
-        assert!(f_run.poll(Waker::noop()).is_pending());
-        let t1 = thread::spawn(move || run_to_end(f_run));
+        let (_failing, t1) = failing_child_on_a_thread(&group);
         let spawner = {
             let group = group.clone();
             thread::spawn(move || {
@@ -209,11 +212,7 @@ fn child_failure_vs_eager_spawn() {
         assert_eq!(group.live(), 0, "finished with a child live");
         t1.join().unwrap();
         if let Some(child) = spawner.join().unwrap() {
-            match child.state() {
-                TaskState::Cancelled => assert_eq!(child.cancelling(), 1),
-                TaskState::Finished => assert_eq!(child.cancelling(), 0),
-                other => panic!("eager child ended {other}"),
-            }
+            cancelled_once_or_finished(&child, "eager child");
         }
     });
 }
