@@ -155,12 +155,16 @@ impl<T> Cell<T> {
     /// the link back if the task is done already.
     pub(crate) fn link(&self, link: Link) -> std::result::Result<(), Link> {
         let awaiter = crate::context::current_id();
-        let mut slot = lock(&self.slot);
-        if slot.is_done() {
-            return Err(link);
-        }
-        slot.awaiter = awaiter;
-        slot.joiner = Joiner::Set(link);
+        let replaced = {
+            let mut slot = lock(&self.slot);
+            if slot.is_done() {
+                return Err(link);
+            }
+            slot.awaiter = awaiter;
+            std::mem::replace(&mut slot.joiner, Joiner::Set(link))
+        };
+        // Outside the slot's lock: a replaced waker's `Drop` is foreign code.
+        drop(replaced);
         Ok(())
     }
 

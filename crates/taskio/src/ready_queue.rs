@@ -43,7 +43,9 @@ impl ReadyQueue {
 
     /// The consumer is gone: later pushes wake nobody.
     pub(crate) fn forget_consumer(&self) {
-        lock(&self.inner).consumer = None;
+        // Dropped outside the lock: a waker's `Drop` is foreign code.
+        let consumer = lock(&self.inner).consumer.take();
+        drop(consumer);
     }
 
     /// Moves the indices of the children that woke into `out` (which should be empty; its

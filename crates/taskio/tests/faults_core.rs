@@ -295,19 +295,17 @@ impl std::task::Wake for WakerBomb {
     }
 }
 
-/// A task's awaiter registered a waker that panics; the task is then left for `run`'s shutdown,
-/// which cancels it and waits on its done waker. The completion's panicking waker is reported,
-/// and the next waker (the shutdown's) is still woken: `run` returns, where the panic used to
-/// unwind out of the completion before the shutdown was woken, and `run` waited forever.
-#[test]
-fn a_waker_that_panics_at_completion_is_reported_and_the_others_still_woken() {
+/// The task body of the panicking-waker cases: where it waits until `run`'s shutdown cancels it.
+type Body = std::pin::Pin<Box<dyn std::future::Future<Output = taskio::Result<()>> + Send>>;
+
+/// Runs a task named `name` whose awaiter registered a [`WakerBomb`], left for `run`'s shutdown
+/// (which cancels it and waits on its done waker); gives the reports of the panicking waker.
+fn run_with_a_panicking_awaiter(name: &'static str, body: fn() -> Body) -> Vec<String> {
     support::capture::install();
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let outcome = taskio::run(async {
-            let mut task = taskio::task()
-                .name("bomb-awaited")
-                .spawn(async { taskio::sleep(Duration::from_secs(3600)).await });
+        let outcome = taskio::run(async move {
+            let mut task = taskio::task().name(name).spawn(body());
             let waker = std::task::Waker::from(std::sync::Arc::new(WakerBomb));
             let mut cx = std::task::Context::from_waker(&waker);
             assert!(std::pin::Pin::new(&mut task).poll(&mut cx).is_pending());
@@ -320,11 +318,58 @@ fn a_waker_that_panics_at_completion_is_reported_and_the_others_still_woken() {
         .recv_timeout(Duration::from_secs(60))
         .expect("run's shutdown ended although the task's awaiter waker panicked");
     assert!(ok);
-    let reports = support::capture::reports_with("a waker panicked");
+    support::capture::reports_with(name)
+        .into_iter()
+        .filter(|r| r.contains("a waker panicked"))
+        .collect()
+}
+
+/// A task's awaiter registered a waker that panics; the task is then left for `run`'s shutdown,
+/// which cancels it and waits on its done waker. The completion's panicking waker is reported,
+/// and the next waker (the shutdown's) is still woken: `run` returns, where the panic used to
+/// unwind out of the completion before the shutdown was woken, and `run` waited forever.
+#[test]
+fn a_waker_that_panics_at_completion_is_reported_and_the_others_still_woken() {
+    let reports = run_with_a_panicking_awaiter("bomb-awaited", || {
+        Box::pin(async {
+            taskio::sleep(Duration::from_secs(3600)).await?;
+            taskio::Ok(())
+        })
+    });
     assert!(
         reports
             .iter()
             .any(|r| r.contains("bomb-awaited") && r.contains("waker bomb")),
         "{reports:?}"
+    );
+}
+
+/// The same with the task waiting in a tokio channel (its cancel is delivered by dropping) and
+/// in a tokio timer inside `FuturesUnordered` (a point with a waker of its own).
+#[test]
+fn a_waker_that_panics_at_completion_is_reported_for_tasks_waiting_in_tokio_futures() {
+    let in_channel = run_with_a_panicking_awaiter("bomb-awaited-channel", || {
+        Box::pin(async {
+            let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let _ = rx.await;
+            taskio::Ok(())
+        })
+    });
+    assert!(
+        in_channel.iter().any(|r| r.contains("waker bomb")),
+        "{in_channel:?}"
+    );
+    let in_unordered = run_with_a_panicking_awaiter("bomb-awaited-unordered", || {
+        Box::pin(async {
+            use futures_util::StreamExt;
+            let mut waits = futures_util::stream::FuturesUnordered::new();
+            waits.push(taskio::sleep(Duration::from_secs(3600)));
+            waits.next().await.unwrap_or(Ok(()))?;
+            taskio::Ok(())
+        })
+    });
+    assert!(
+        in_unordered.iter().any(|r| r.contains("waker bomb")),
+        "{in_unordered:?}"
     );
 }
