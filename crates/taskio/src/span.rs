@@ -15,24 +15,21 @@ use pin_project_lite::pin_project;
 use crate::header::Header;
 
 /// The span of the task `header` describes, or `None` when no subscriber is interested.
-pub(crate) fn for_task(header: &Header) -> Option<Box<tracing::Span>> {
+pub(crate) fn for_task(header: &Header) -> Option<tracing::Span> {
     let span = tracing::info_span!(
         "task",
         task.name = %header.name(),
         task.id = header.id.as_u64(),
     );
-    if span.is_disabled() {
-        None
-    } else {
-        Some(Box::new(span))
-    }
+    if span.is_disabled() { None } else { Some(span) }
 }
 
 pin_project! {
     /// A task body that runs inside its span.
     pub(crate) struct Spanned<F> {
-        // Boxed: one pointer in every task, and the span's own size only where it is wanted.
-        span: Option<Box<tracing::Span>>,
+        // Only a task that a subscriber wants a span for is wrapped at all: the others carry
+        // nothing (a pointer here would lift a small body out of tokio's 128-byte task class).
+        span: tracing::Span,
         // `None` once dropped: the body is dropped inside the span (its Drop impls log there too).
         #[pin]
         future: Option<F>,
@@ -41,14 +38,14 @@ pin_project! {
     impl<F> PinnedDrop for Spanned<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            let _entered = this.span.as_ref().map(|s| s.enter());
+            let _entered = this.span.enter();
             this.future.set(None);
         }
     }
 }
 
 impl<F> Spanned<F> {
-    pub(crate) fn new(span: Option<Box<tracing::Span>>, future: F) -> Self {
+    pub(crate) fn new(span: tracing::Span, future: F) -> Self {
         Spanned {
             span,
             future: Some(future),
@@ -62,7 +59,7 @@ impl<F: Future> Future for Spanned<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.span.as_ref().map(|s| s.enter());
+        let _entered = this.span.enter();
         match this.future.as_pin_mut() {
             Some(future) => future.poll(cx),
             None => unreachable!("taskio: a task body is never polled after it was dropped"),
