@@ -1,8 +1,8 @@
 //! The current task, and the cancel scopes open inside it: which code is running on this thread
 //! right now, and which cancel request is meant for it.
 //!
-//! The running future moves its `Arc<dyn TaskCore>` into a thread-local for the length of each
-//! poll and takes it back after (moves only, no reference counting). Cancellation points read it
+//! The running future lends a reference to its task (`Arc<dyn TaskCore>`, one clone per poll) to a
+//! thread-local for the length of each poll and takes it back after. Cancellation points read it
 //! to find the request meant for them; `spawn` reads it to record the parent.
 //!
 //! Inside one task, combinators that run several futures inline (gather, timeout, a group's body)

@@ -31,8 +31,8 @@ pub(crate) struct Member {
 pub(crate) trait TaskCore: Send + Sync + 'static {
     fn header(&self) -> &Header;
 
-    /// The cell as `Any`, so the running future can take back its typed `Arc<Cell<T>>` from the
-    /// thread-local current task (a move and a type check, no reference counting).
+    /// The cell as `Any`, so that a task that ends in a poll completes through the typed
+    /// `Arc<Cell<T>>` the thread-local gives back (the task future's own went with its body).
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 
     /// Ready once the task is done. One observer at a time (`run`'s shutdown, a task group);
