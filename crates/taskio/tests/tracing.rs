@@ -203,6 +203,92 @@ both! {
     }
 }
 
+/// Logs `message` in whatever span is current, then panics: a body's `Drop` that fails while
+/// a subscriber is installed (so the body runs wrapped in its span, not bare).
+struct LogThenPanicOnDrop(String);
+
+impl Drop for LogThenPanicOnDrop {
+    fn drop(&mut self) {
+        tracing::info!("{}", self.0);
+        if !std::thread::panicking() {
+            panic!("spanned drop bomb");
+        }
+    }
+}
+
+both! {
+    async fn a_panic_in_a_spanned_bodys_drop_is_the_outcome_and_logs_in_its_span() {
+        support::bounded(async {
+            events();
+            // The body returns, then its drop panics.
+            let message = format!("returned, then dropped {PAUSED}");
+            let guard = LogThenPanicOnDrop(message.clone());
+            let returned = taskio::task().name("returned").spawn(async move {
+                let _guard = guard;
+                taskio::checkpoint().await?;
+                taskio::Ok(1)
+            });
+            let id = returned.id();
+            let e = returned.await.unwrap_err();
+            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
+            assert_eq!(the_event(&message).scope, [task_span("returned", id)]);
+
+            // Aborted while it waits in a tokio timer.
+            let message = format!("aborted, then dropped {PAUSED}");
+            let guard = LogThenPanicOnDrop(message.clone());
+            let aborted = taskio::task().name("aborted-bomb").spawn(async move {
+                let _guard = guard;
+                tokio::time::sleep(UNIT * 100).await;
+                taskio::Ok(())
+            });
+            let id = aborted.id();
+            support::until(|| aborted.state() == taskio::TaskState::Running).await;
+            taskio::checkpoint().await.unwrap();
+            aborted.abort();
+            let e = aborted.await.unwrap_err();
+            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
+            assert_eq!(the_event(&message).scope, [task_span("aborted-bomb", id)]);
+
+            // Cancelled while it waits in a tokio channel: the cancel arrives by dropping it.
+            let message = format!("cancelled, then dropped {PAUSED}");
+            let guard = LogThenPanicOnDrop(message.clone());
+            let (_tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+            let cancelled = taskio::task().name("cancelled-bomb").spawn(async move {
+                let _guard = guard;
+                rx.recv().await;
+                taskio::Ok(())
+            });
+            let id = cancelled.id();
+            support::until(|| cancelled.state() == taskio::TaskState::Running).await;
+            taskio::checkpoint().await.unwrap();
+            cancelled.cancel();
+            let e = cancelled.await.unwrap_err();
+            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
+            assert_eq!(the_event(&message).scope, [task_span("cancelled-bomb", id)]);
+
+            // Cancelled while it waits in a taskio sleep inside a `FuturesUnordered`, whose
+            // wakers are its own.
+            let message = format!("cancelled in FuturesUnordered, then dropped {PAUSED}");
+            let guard = LogThenPanicOnDrop(message.clone());
+            let in_set = taskio::task().name("set-bomb").spawn(async move {
+                let _guard = guard;
+                let mut set = futures_util::stream::FuturesUnordered::new();
+                set.push(taskio::sleep(UNIT * 100));
+                futures_util::StreamExt::next(&mut set).await;
+                taskio::Ok(())
+            });
+            let id = in_set.id();
+            support::until(|| in_set.state() == taskio::TaskState::Running).await;
+            taskio::checkpoint().await.unwrap();
+            in_set.cancel();
+            let e = in_set.await.unwrap_err();
+            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
+            assert_eq!(the_event(&message).scope, [task_span("set-bomb", id)]);
+        })
+        .await;
+    }
+}
+
 #[test]
 fn main_runs_in_a_span_named_main_and_eager_tasks_too() {
     events();
