@@ -216,74 +216,58 @@ impl Drop for LogThenPanicOnDrop {
     }
 }
 
+/// Spawns a task named `name` whose body holds a [`LogThenPanicOnDrop`] logging `message` while
+/// it awaits `wait`; once the body runs, `end` ends the task (or lets it return). The bomb's
+/// panic must be the task's outcome, and its event must be in the task's span.
+async fn a_bomb_ends<R>(
+    name: &'static str,
+    message: String,
+    wait: impl std::future::Future<Output = ()> + Send + 'static,
+    end: impl FnOnce(&taskio::Task<()>) -> R,
+) {
+    let guard = LogThenPanicOnDrop(message.clone());
+    let task = taskio::task().name(name).spawn(async move {
+        let _guard = guard;
+        wait.await;
+        taskio::Ok(())
+    });
+    let id = task.id();
+    support::until(|| task.state() != taskio::TaskState::Pending).await;
+    taskio::checkpoint().await.unwrap();
+    end(&task);
+    let e = task.await.unwrap_err();
+    assert!(
+        e.panic_message().unwrap().contains("spanned drop bomb"),
+        "{name}: {e:?}"
+    );
+    assert_eq!(the_event(&message).scope, [task_span(name, id)], "{name}");
+}
+
 both! {
     async fn a_panic_in_a_spanned_bodys_drop_is_the_outcome_and_logs_in_its_span() {
         support::bounded(async {
             events();
-            // The body returns, then its drop panics.
-            let message = format!("returned, then dropped {PAUSED}");
-            let guard = LogThenPanicOnDrop(message.clone());
-            let returned = taskio::task().name("returned").spawn(async move {
-                let _guard = guard;
-                taskio::checkpoint().await?;
-                taskio::Ok(1)
-            });
-            let id = returned.id();
-            let e = returned.await.unwrap_err();
-            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
-            assert_eq!(the_event(&message).scope, [task_span("returned", id)]);
-
+            // The body returns, and its drop panics.
+            let checkpoint = async { taskio::checkpoint().await.unwrap() };
+            a_bomb_ends("returned", format!("returned {PAUSED}"), checkpoint, |_| {}).await;
             // Aborted while it waits in a tokio timer.
-            let message = format!("aborted, then dropped {PAUSED}");
-            let guard = LogThenPanicOnDrop(message.clone());
-            let aborted = taskio::task().name("aborted-bomb").spawn(async move {
-                let _guard = guard;
-                tokio::time::sleep(UNIT * 100).await;
-                taskio::Ok(())
-            });
-            let id = aborted.id();
-            support::until(|| aborted.state() == taskio::TaskState::Running).await;
-            taskio::checkpoint().await.unwrap();
-            aborted.abort();
-            let e = aborted.await.unwrap_err();
-            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
-            assert_eq!(the_event(&message).scope, [task_span("aborted-bomb", id)]);
-
+            let timer = tokio::time::sleep(UNIT * 100);
+            a_bomb_ends("aborted-bomb", format!("aborted {PAUSED}"), timer, |t| t.abort()).await;
             // Cancelled while it waits in a tokio channel: the cancel arrives by dropping it.
-            let message = format!("cancelled, then dropped {PAUSED}");
-            let guard = LogThenPanicOnDrop(message.clone());
-            let (_tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
-            let cancelled = taskio::task().name("cancelled-bomb").spawn(async move {
-                let _guard = guard;
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+            let channel = async move {
                 rx.recv().await;
-                taskio::Ok(())
-            });
-            let id = cancelled.id();
-            support::until(|| cancelled.state() == taskio::TaskState::Running).await;
-            taskio::checkpoint().await.unwrap();
-            cancelled.cancel();
-            let e = cancelled.await.unwrap_err();
-            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
-            assert_eq!(the_event(&message).scope, [task_span("cancelled-bomb", id)]);
-
+            };
+            a_bomb_ends("cancelled-bomb", format!("cancelled {PAUSED}"), channel, |t| t.cancel()).await;
+            drop(tx);
             // Cancelled while it waits in a taskio sleep inside a `FuturesUnordered`, whose
             // wakers are its own.
-            let message = format!("cancelled in FuturesUnordered, then dropped {PAUSED}");
-            let guard = LogThenPanicOnDrop(message.clone());
-            let in_set = taskio::task().name("set-bomb").spawn(async move {
-                let _guard = guard;
+            let in_set = async move {
                 let mut set = futures_util::stream::FuturesUnordered::new();
                 set.push(taskio::sleep(UNIT * 100));
-                futures_util::StreamExt::next(&mut set).await;
-                taskio::Ok(())
-            });
-            let id = in_set.id();
-            support::until(|| in_set.state() == taskio::TaskState::Running).await;
-            taskio::checkpoint().await.unwrap();
-            in_set.cancel();
-            let e = in_set.await.unwrap_err();
-            assert!(e.panic_message().unwrap().contains("spanned drop bomb"), "{e:?}");
-            assert_eq!(the_event(&message).scope, [task_span("set-bomb", id)]);
+                let _ = futures_util::StreamExt::next(&mut set).await;
+            };
+            a_bomb_ends("set-bomb", format!("in a set {PAUSED}"), in_set, |t| t.cancel()).await;
         })
         .await;
     }
