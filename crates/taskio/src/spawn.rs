@@ -351,8 +351,8 @@ impl Builder {
             // Before the task can run (and complete); this releases the group's lock.
             enrol(cell.clone());
         }
-        // The JoinHandle is not kept: the outcome goes to the cell, and `abort` is a flag that
-        // the task's future reads (dropping the handle at once takes tokio's cheapest path).
+        // tokio's JoinHandle is never polled: the outcome goes to the cell, and `abort` is a
+        // flag that the task's future reads (where the handle is kept, and why: `OnRuntime`).
         // The body runs inside the task's tracing span (a child of the spawner's current span)
         // where a subscriber wants one; where none does, nothing is wrapped around it.
         let join = match crate::span::for_task(cell.header()) {
@@ -789,12 +789,8 @@ pin_project! {
             // future is dropped first, so whoever awaits the task sees it fully torn down.
             // A panic in that drop is the outcome, never swallowed.
             core.header.close();
-            let (gate, panic) = drop_body(stage);
-            let outcome = match panic {
-                None => Err(Error::from(Cancelled::new(Some("aborted")))),
-                Some(panic) => Err(panic),
-            };
-            core.complete(label_error(&core.header, outcome));
+            let (gate, ended) = drop_body_ending(stage, Cancelled::new(Some("aborted")).into());
+            core.complete(label_error(&core.header, Err(ended)));
             drop(gate);
         }
     }
@@ -844,13 +840,10 @@ where
                 } else {
                     header.take_cancel().unwrap_or_default()
                 };
+                // Its own reference: the stage's goes with the body.
                 let core = core.clone();
-                let (gate, panic) = drop_body(stage);
-                let outcome = match panic {
-                    None => Err(cancelled.into()),
-                    Some(panic) => Err(panic),
-                };
-                core.complete(label_error(&core.header, outcome));
+                let (gate, ended) = drop_body_ending(stage, cancelled.into());
+                core.complete(label_error(&core.header, Err(ended)));
                 drop(gate);
                 return Poll::Ready(());
             }
@@ -885,12 +878,8 @@ where
                 // took the request: deliver it by dropping the body, as tokio's abort would.
                 header.close();
                 crate::report::dropped_for_cancel(header);
-                let (gate, panic) = drop_body(stage.as_mut());
-                let outcome = match panic {
-                    None => Err(cancelled.into()),
-                    Some(panic) => Err(panic),
-                };
-                (outcome, gate)
+                let (gate, ended) = drop_body_ending(stage.as_mut(), cancelled.into());
+                (Err(ended), gate)
             }
             Ok(Poll::Ready(output)) => {
                 // Close before deciding: a request that got in before the close still counts
@@ -930,6 +919,13 @@ where
         drop(gate);
         Poll::Ready(())
     }
+}
+
+/// Drops the body of a task that ends with `ended`: gives back the start gate (see [`drop_body`])
+/// and `ended`, or in its place the panic of the body's `Drop`, which is never swallowed.
+fn drop_body_ending<C, G, F>(stage: Pin<&mut Stage<C, G, F>>, ended: Error) -> (Option<G>, Error) {
+    let (gate, panic) = drop_body(stage);
+    (gate, panic.unwrap_or(ended))
 }
 
 /// Drops the body's future, and with it the task future's reference to the cell (the caller
