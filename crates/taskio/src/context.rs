@@ -13,6 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::task::Waker;
+use std::time::Instant;
 
 use crate::error::Cancelled;
 use crate::header::Header;
@@ -59,6 +60,9 @@ struct Current {
     took: Cell<u32>,
     /// Code inside the frame being polled is handling a delivered cancel.
     handling: Cell<bool>,
+    /// The clock as read by the first spawn of the current task's current poll: the spawns
+    /// of one poll share it (see [`spawn_time`]).
+    clock: Cell<Option<Instant>>,
 }
 
 thread_local! {
@@ -73,6 +77,7 @@ thread_local! {
             level: Cell::new(0),
             took: Cell::new(NONE_TAKEN),
             handling: Cell::new(false),
+            clock: Cell::new(None),
         }
     };
 }
@@ -92,14 +97,18 @@ pub(crate) struct Entered {
 /// replaces, for [`leave`]. `armed`: the task's request is undelivered as this poll begins.
 #[inline]
 pub(crate) fn enter(core: Arc<dyn TaskCore>, waker: &Waker, armed: bool) -> Entered {
-    CURRENT.with(|c| Entered {
-        task: c.task.replace(Some(core)),
-        base: c.base.replace(c.depth.get()),
-        covered: c.covered.replace(WakerId::of(waker)),
-        armed: c.armed.replace(armed),
-        level: c.level.replace(0),
-        took: c.took.replace(NONE_TAKEN),
-        handling: c.handling.replace(false),
+    CURRENT.with(|c| {
+        // A new poll: its first spawn reads the clock afresh (see `spawn_time`).
+        c.clock.set(None);
+        Entered {
+            task: c.task.replace(Some(core)),
+            base: c.base.replace(c.depth.get()),
+            covered: c.covered.replace(WakerId::of(waker)),
+            armed: c.armed.replace(armed),
+            level: c.level.replace(0),
+            took: c.took.replace(NONE_TAKEN),
+            handling: c.handling.replace(false),
+        }
     })
 }
 
@@ -118,6 +127,8 @@ pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
         c.armed.set(entered.armed);
         c.level.set(entered.level);
         c.took.set(entered.took);
+        // The poll around (an eager spawn's spawner) may have run for a while meanwhile.
+        c.clock.set(None);
         let handling = c.handling.replace(entered.handling);
         let task = c
             .task
@@ -125,6 +136,26 @@ pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
             .expect("taskio: the current task was entered before it is left");
         (task, handling)
     })
+}
+
+/// The time a task spawned now records as its spawn. Inside a task, the spawns of one poll
+/// share one reading of the clock, taken by the first of them (an event loop caches its time
+/// per iteration the same way): `Instant::now` is about 28 ns, a twentieth of a whole task.
+/// Outside any task nothing marks where a poll ends, so the clock is read at every spawn.
+#[inline]
+pub(crate) fn spawn_time() -> Instant {
+    CURRENT
+        .try_with(|c| {
+            if let Some(t) = c.clock.get() {
+                return t;
+            }
+            let now = Instant::now();
+            if c.task.borrow().is_some() {
+                c.clock.set(Some(now));
+            }
+            now
+        })
+        .unwrap_or_else(|_| Instant::now())
 }
 
 /// The current task's id, if code of a taskio task is running on this thread.

@@ -127,7 +127,8 @@ pub(crate) struct Header {
     /// at exit exactly the tasks whose root is its `main`.
     pub(crate) root: TaskId,
     pub(crate) location: &'static Location<'static>,
-    /// When the task was spawned. An `Instant` as it is: turning it into 8 bytes of nanoseconds
+    /// When the task was spawned, as [`spawn_time`](crate::context::spawn_time) tells it (shared
+    /// by the spawns of one poll). An `Instant` as it is: turning it into 8 bytes of nanoseconds
     /// at every spawn cost 55 instructions (`duration_since`), a sixtieth of a trivial task.
     created: Instant,
     pub(crate) state: AtomicU64,
@@ -150,7 +151,7 @@ impl Header {
             parent: parent.map(|(p, _)| p),
             root: parent.map_or(id, |(_, root)| root),
             location,
-            created: Instant::now(),
+            created: crate::context::spawn_time(),
             state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
             registry_slot,

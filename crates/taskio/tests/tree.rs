@@ -159,3 +159,48 @@ fn all_tasks_never_lists_a_done_task_while_tasks_finish_on_other_workers() {
         assert!(snapshots > 0);
     });
 }
+
+/// `TaskInfo::age` as documented: the spawns of one poll share one reading of the clock; a
+/// later poll reads it again; outside a task every spawn reads it. (`age` is wall-clock time,
+/// which tokio's paused clock does not move, so the gaps here are real: a blocking sleep of
+/// 20 ms that only bounds ages from below, never a race.)
+#[test]
+fn spawns_in_one_poll_share_a_spawn_time_and_a_later_poll_reads_the_clock_again() {
+    const GAP: Duration = Duration::from_millis(20);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let outer = taskio::spawn(async {
+            let first = taskio::spawn(sleep_forever());
+            std::thread::sleep(GAP);
+            let same_poll = taskio::spawn(sleep_forever());
+            tokio::task::yield_now().await;
+            let next_poll = taskio::spawn(sleep_forever());
+            let (a, b, c) = (first.info().age, same_poll.info().age, next_poll.info().age);
+            // Read in this order, the same spawn time gives b ≥ a.
+            assert!(b >= a, "one poll, one spawn time: {a:?} then {b:?}");
+            assert!(a >= c + GAP, "a later poll reads the clock again: {a:?} vs {c:?}");
+            for t in [first, same_poll, next_poll] {
+                t.cancel();
+                assert!(t.await.unwrap_err().is_cancelled());
+            }
+            taskio::Ok(())
+        });
+        tokio::time::timeout(Duration::from_secs(60), outer)
+            .await
+            .expect("no hang")
+            .unwrap();
+        // Outside any task nothing marks a poll's end: every spawn reads the clock.
+        let first = taskio::spawn(sleep_forever());
+        std::thread::sleep(GAP);
+        let second = taskio::spawn(sleep_forever());
+        let (a, b) = (first.info().age, second.info().age);
+        assert!(a >= b + GAP, "outside a task each spawn is timed: {a:?} vs {b:?}");
+        for t in [first, second] {
+            t.cancel();
+            assert!(t.await.unwrap_err().is_cancelled());
+        }
+    });
+}

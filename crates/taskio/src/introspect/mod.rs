@@ -43,7 +43,11 @@ pub struct TaskInfo {
     pub parent: Option<TaskId>,
     /// Where it was spawned.
     pub spawned_at: &'static Location<'static>,
-    /// How long ago it was spawned.
+    /// How long ago it was spawned. The spawns made in one poll of a task share one reading
+    /// of the clock, taken by the first of them, as an event loop reads its time once per
+    /// iteration: a task spawned late in a long poll of its spawner reads older than it is, by
+    /// at most the time that poll had run before the first spawn. Outside a task every spawn
+    /// reads the clock.
     pub age: Duration,
     /// Its outstanding cancel requests.
     pub cancelling: u32,
