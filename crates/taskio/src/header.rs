@@ -127,8 +127,8 @@ pub(crate) struct Header {
     /// at exit exactly the tasks whose root is its `main`.
     pub(crate) root: TaskId,
     pub(crate) location: &'static Location<'static>,
-    /// When the task was spawned, as [`spawn_time`](crate::context::spawn_time) tells it (shared
-    /// by the spawns of one poll). An `Instant` as it is: turning it into 8 bytes of nanoseconds
+    /// When the task was spawned, as its spawner read the clock (the spawns of one poll share a
+    /// reading: see `context::spawn_time`). An `Instant` as it is: turning it into 8 bytes of nanoseconds
     /// at every spawn cost 55 instructions (`duration_since`), a sixtieth of a trivial task.
     created: Instant,
     pub(crate) state: AtomicU64,
@@ -143,6 +143,7 @@ impl Header {
         name: Option<Cow<'static, str>>,
         parent: Option<(TaskId, TaskId)>,
         location: &'static Location<'static>,
+        created: Instant,
         registry_slot: RegistrySlot,
     ) -> Self {
         Header {
@@ -151,7 +152,7 @@ impl Header {
             parent: parent.map(|(p, _)| p),
             root: parent.map_or(id, |(_, root)| root),
             location,
-            created: crate::context::spawn_time(),
+            created,
             state: AtomicU64::new(0),
             wakeup: Mutex::new(Wakeup::default()),
             registry_slot,

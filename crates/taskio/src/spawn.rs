@@ -674,6 +674,7 @@ fn new_cell<T: Send + 'static>(
         name,
         parent,
         location,
+        crate::context::spawn_time(),
         crate::registry::slot(),
     );
     // Before the registry lists it: from then on, others may change its state.

@@ -181,7 +181,10 @@ fn spawns_in_one_poll_share_a_spawn_time_and_a_later_poll_reads_the_clock_again(
             let (a, b, c) = (first.info().age, same_poll.info().age, next_poll.info().age);
             // Read in this order, the same spawn time gives b ≥ a.
             assert!(b >= a, "one poll, one spawn time: {a:?} then {b:?}");
-            assert!(a >= c + GAP, "a later poll reads the clock again: {a:?} vs {c:?}");
+            assert!(
+                a >= c + GAP,
+                "a later poll reads the clock again: {a:?} vs {c:?}"
+            );
             for t in [first, same_poll, next_poll] {
                 t.cancel();
                 assert!(t.await.unwrap_err().is_cancelled());
@@ -197,7 +200,10 @@ fn spawns_in_one_poll_share_a_spawn_time_and_a_later_poll_reads_the_clock_again(
         std::thread::sleep(GAP);
         let second = taskio::spawn(sleep_forever());
         let (a, b) = (first.info().age, second.info().age);
-        assert!(a >= b + GAP, "outside a task each spawn is timed: {a:?} vs {b:?}");
+        assert!(
+            a >= b + GAP,
+            "outside a task each spawn is timed: {a:?} vs {b:?}"
+        );
         for t in [first, second] {
             t.cancel();
             assert!(t.await.unwrap_err().is_cancelled());
