@@ -96,13 +96,27 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// A child's entry and its waker (made once, reused for every poll of the child).
-    pub(crate) fn new(queue: &Arc<ReadyQueue>, index: usize) -> (Arc<Entry>, Waker) {
-        let entry = Arc::new(Entry {
-            queue: queue.clone(),
-            index,
-            queued: AtomicBool::new(false),
-        });
+    /// A child's entry and its waker (made once, reused for every poll of the child): a spare
+    /// of the same consumer's if there is one, else a new allocation.
+    pub(crate) fn new(
+        queue: &Arc<ReadyQueue>,
+        index: usize,
+        spares: &mut Spares,
+    ) -> (Arc<Entry>, Waker) {
+        let entry = match spares.0.pop() {
+            Some(mut spare) => {
+                let reused = Arc::get_mut(&mut spare).expect("taskio: a spare entry is unique");
+                debug_assert!(Arc::ptr_eq(&reused.queue, queue));
+                reused.index = index;
+                reused.queued = AtomicBool::new(false);
+                spare
+            }
+            None => Arc::new(Entry {
+                queue: queue.clone(),
+                index,
+                queued: AtomicBool::new(false),
+            }),
+        };
         let waker = Waker::from(entry.clone());
         (entry, waker)
     }
@@ -111,6 +125,25 @@ impl Entry {
     /// from now on queues it again.
     pub(crate) fn take(&self) {
         self.queued.store(false, Ordering::Release);
+    }
+}
+
+/// The entries of one consumer's ended children that nothing else holds any more, for children
+/// that start later: a gather that runs its inputs one after another (each ready at once, or
+/// under a limit) then allocates one entry, not one per input.
+#[derive(Default)]
+pub(crate) struct Spares(Vec<Arc<Entry>>);
+
+impl Spares {
+    /// Takes back an ended child's entry, when children are left to start: kept for reuse if
+    /// no waker of it lives on elsewhere (the `Arc` is unique once `waker` is dropped), else
+    /// freed.
+    #[inline]
+    pub(crate) fn retire(&mut self, (mut entry, waker): (Arc<Entry>, Waker)) {
+        drop(waker);
+        if Arc::get_mut(&mut entry).is_some() {
+            self.0.push(entry);
+        }
     }
 }
 
@@ -143,8 +176,9 @@ mod tests {
         let queue = ReadyQueue::new();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         queue.register(&Waker::from(count.clone()));
-        let (a, wa) = Entry::new(&queue, 0);
-        let (_b, wb) = Entry::new(&queue, 1);
+        let mut spares = Spares::default();
+        let (a, wa) = Entry::new(&queue, 0, &mut spares);
+        let (_b, wb) = Entry::new(&queue, 1, &mut spares);
         wa.wake_by_ref();
         wa.wake_by_ref();
         wb.wake_by_ref();
@@ -161,5 +195,32 @@ mod tests {
         queue.drain_into(&mut out);
         assert_eq!(out, [0]);
         assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_entry_is_reused_only_when_nothing_else_holds_its_waker() {
+        let queue = ReadyQueue::new();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        queue.register(&Waker::from(count.clone()));
+        let mut spares = Spares::default();
+        // A waker kept elsewhere (a timer that still holds it): the entry is freed, not reused.
+        let (a, wa) = Entry::new(&queue, 0, &mut spares);
+        let kept = wa.clone();
+        spares.retire((a, wa));
+        assert!(spares.0.is_empty());
+        // Nobody else holds it: reused for the next child, with that child's index, unqueued.
+        let (b, wb) = Entry::new(&queue, 1, &mut spares);
+        wb.wake_by_ref();
+        let first = Arc::as_ptr(&b);
+        spares.retire((b, wb));
+        let (c, wc) = Entry::new(&queue, 2, &mut spares);
+        assert_eq!(Arc::as_ptr(&c), first);
+        wc.wake_by_ref();
+        let mut out = Vec::new();
+        queue.drain_into(&mut out);
+        assert_eq!(out, [1, 2], "the reused entry queues its new child's index");
+        // The stale waker of the freed entry still queues its own child, harmlessly.
+        kept.wake_by_ref();
+        drop((c, wc));
     }
 }

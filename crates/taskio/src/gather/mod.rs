@@ -28,7 +28,7 @@ use crate::context::take_cancel_at;
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
 use crate::point::Registration;
-use crate::ready_queue::{Entry, ReadyQueue};
+use crate::ready_queue::{Entry, ReadyQueue, Spares};
 use crate::scope::Scope;
 use small::Small;
 
@@ -404,6 +404,8 @@ where
     stopping: bool,
     /// `None` in the small mode: every running input is polled on each wake.
     queue: Option<Arc<ReadyQueue>>,
+    /// The ended inputs' entries, for inputs that start after them (see [`Spares`]).
+    spares: Spares,
     batch: Vec<usize>,
     finished: bool,
 }
@@ -443,6 +445,7 @@ where
             stop_due: false,
             stopping: false,
             queue: (n > SMALL).then(ReadyQueue::new),
+            spares: Spares::default(),
             batch: Vec::new(),
             finished: false,
         }
@@ -529,7 +532,7 @@ where
         };
         child.state = State::Running(Box::pin(fut));
         if let Some(queue) = &self.queue {
-            child.entry = Some(Entry::new(queue, i));
+            child.entry = Some(Entry::new(queue, i, &mut self.spares));
         }
         self.in_flight += 1;
     }
@@ -565,7 +568,13 @@ where
         // Dropped here (also when the request was delivered by dropping it); a panic in the
         // drop is the input's failure if it had none.
         let dropped = crate::spawn::catch(|| child.state = State::Ended);
-        child.entry = None;
+        let entry = child.entry.take();
+        if let Some(entry) = entry
+            && self.next_start < self.children.len()
+            && !self.stopping
+        {
+            self.spares.retire(entry);
+        }
         self.in_flight -= 1;
         self.remaining -= 1;
         let outcome = match (outcome, dropped) {
