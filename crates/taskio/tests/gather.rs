@@ -480,3 +480,61 @@ both! {
         assert!(seen.iter().all(|m| m.as_deref() == Some("bye")), "{seen:?}");
     }
 }
+
+/// 64 inputs (the queued path), at most 4 at once, each waiting in a tokio oneshot whose value
+/// the test sends in reverse order (so later inputs find theirs at their first poll, earlier ones
+/// wait); every even input also leaves a clone of its waker behind, woken long after it ended.
+/// The gather reuses the waker entries of the inputs that left none: the values still come back
+/// in input order, none lost, and the stale wakers only cause spurious polls.
+async fn limited_gather_over_oneshots(inside_futures_unordered: bool) {
+    use futures_util::StreamExt;
+    const N: usize = 64;
+    let stale: Arc<Mutex<Vec<std::task::Waker>>> = Arc::default();
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..N)
+        .map(|_| tokio::sync::oneshot::channel::<usize>())
+        .unzip();
+    let jobs = rxs.into_iter().enumerate().map(|(i, rx)| {
+        let stale = stale.clone();
+        async move {
+            if i % 2 == 0 {
+                std::future::poll_fn(|cx| {
+                    stale.lock().unwrap().push(cx.waker().clone());
+                    std::task::Poll::Ready(())
+                })
+                .await;
+            }
+            taskio::Ok(rx.await?)
+        }
+    });
+    let sender = tokio::spawn({
+        let stale = stale.clone();
+        async move {
+            for (i, tx) in txs.into_iter().enumerate().rev() {
+                let wakers: Vec<_> = stale.lock().unwrap().drain(..).collect();
+                wakers.into_iter().for_each(|w| w.wake());
+                tx.send(i).unwrap();
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    let gathered = if inside_futures_unordered {
+        let mut set = futures_util::stream::FuturesUnordered::new();
+        set.push(taskio::gather(jobs).limit(4));
+        set.next().await.expect("one gather")
+    } else {
+        taskio::gather(jobs).limit(4).await
+    };
+    assert_eq!(gathered.unwrap(), (0..N).collect::<Vec<_>>());
+    sender.await.unwrap();
+}
+
+both! {
+    async fn a_limited_gather_reuses_waker_entries_and_loses_no_value() {
+        tokio::time::timeout(Duration::from_secs(60), limited_gather_over_oneshots(false))
+            .await
+            .expect("no hang");
+        tokio::time::timeout(Duration::from_secs(60), limited_gather_over_oneshots(true))
+            .await
+            .expect("no hang");
+    }
+}
