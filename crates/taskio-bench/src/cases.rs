@@ -348,6 +348,7 @@ pub fn plan(quick: bool, python: &[Runtime]) -> Vec<Case> {
                 gather,
                 &[
                     "taskio-gather",
+                    "taskio-await",
                     "taskio-gather-inline",
                     "tokio-await",
                     "join_all",

@@ -10,7 +10,8 @@
 //!   `memoization`.
 //!
 //! asyncio's `gather(*coroutines)` wraps each coroutine in a task, so the faithful ports spawn:
-//! taskio spawn + `gather`, tokio spawn + await each `JoinHandle`; `taskio-gather-inline` and
+//! taskio spawn + `gather`, tokio spawn + await each `JoinHandle` (and `taskio-await`, its taskio
+//! mirror, to tell the gather's cost from the spawns'); `taskio-gather-inline` and
 //! `join_all` poll the children inline instead. For task groups: taskio `task_group`, tokio
 //! `JoinSet`. `n` is the number of leaves (a power of 6; 6⁴ in --quick).
 
@@ -149,6 +150,23 @@ fn taskio_gather(tree: Arc<Tree>, level: u32) -> BoxFut {
     })
 }
 
+/// The mirror of `tokio_await`: taskio spawn, then await each handle in turn (what the gather
+/// of spawned children costs beyond the spawns shows against `taskio_gather`).
+fn taskio_await(tree: Arc<Tree>, level: u32) -> BoxFut {
+    Box::pin(async move {
+        if level == 0 {
+            return tree.workload().await;
+        }
+        let children: Vec<_> = (0..BRANCHES)
+            .map(|_| taskio::spawn(taskio_await(tree.clone(), level - 1)))
+            .collect();
+        for c in children {
+            c.await?;
+        }
+        Ok(())
+    })
+}
+
 fn taskio_gather_inline(tree: Arc<Tree>, level: u32) -> BoxFut {
     Box::pin(async move {
         if level == 0 {
@@ -241,6 +259,7 @@ pub fn run(leaf: Leaf, task_groups: bool, imp: &str, n: usize) -> Option<CaseFut
     let root: fn(Arc<Tree>, u32) -> BoxFut = match (task_groups, imp) {
         (false, "taskio-gather") => taskio_gather,
         (false, "taskio-gather-inline") => taskio_gather_inline,
+        (false, "taskio-await") => taskio_await,
         (false, "tokio-await") => tokio_await,
         (false, "join_all") => join_all,
         (true, "taskio-group") => taskio_group,
