@@ -373,3 +373,66 @@ fn a_waker_that_panics_at_completion_is_reported_for_tasks_waiting_in_tokio_futu
         "{in_unordered:?}"
     );
 }
+
+/// 64 inline inputs (the queued gather), at most 4 at once; input 10 panics in its `Drop`
+/// after it returned. An ended input's box is handed to the next input (the ended one is
+/// dropped in place), so that panic happens while the next input moves in. `wait`: every input
+/// first waits in a tokio timer.
+async fn gather_with_a_drop_bomb(wait: bool, inside_futures_unordered: bool) {
+    use futures_util::StreamExt;
+    use std::sync::Arc;
+    let started = Arc::new(AtomicUsize::new(0));
+    let inputs = |started: Arc<AtomicUsize>| {
+        (0..64usize).map(move |i| {
+            let started = started.clone();
+            let bomb = if i == 10 { Some(PanicOnDrop) } else { None };
+            async move {
+                let _bomb = bomb;
+                started.fetch_add(1, Ordering::SeqCst);
+                if wait {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                taskio::Ok(i)
+            }
+        })
+    };
+    // Settled: the panic is input 10's outcome; every other input ran and gave its value.
+    let settled = taskio::gather_settled(inputs(started.clone())).limit(4);
+    let outcomes = if inside_futures_unordered {
+        let mut set = futures_util::stream::FuturesUnordered::new();
+        set.push(settled);
+        set.next().await.unwrap()
+    } else {
+        settled.await
+    }
+    .unwrap();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Err(e) if i == 10 => assert!(e.panic_message().unwrap().contains("drop bomb")),
+            Ok(v) => assert_eq!(*v, i),
+            other => panic!("input {i}: {other:?}"),
+        }
+    }
+    assert_eq!(started.swap(0, Ordering::SeqCst), 64);
+    // Fail-fast: the panic is returned; inputs not started by then never run.
+    let e = taskio::gather(inputs(started.clone()))
+        .limit(4)
+        .await
+        .unwrap_err();
+    assert!(e.panic_message().unwrap().contains("drop bomb"), "{e:?}");
+    let ran = started.load(Ordering::SeqCst);
+    assert!((11..=14).contains(&ran), "{ran} inputs ran");
+}
+
+both! {
+    async fn a_gather_input_that_panics_in_drop_as_its_box_passes_on_is_its_failure() {
+        bounded(async {
+            for wait in [false, true] {
+                for inside in [false, true] {
+                    gather_with_a_drop_bomb(wait, inside).await;
+                }
+            }
+        })
+        .await;
+    }
+}

@@ -538,3 +538,26 @@ both! {
             .expect("no hang");
     }
 }
+
+both! {
+    /// An input that fails at its very first poll, while the gather is still starting inputs
+    /// in the same pass: under a limit, none after it starts (small and queued paths).
+    async fn a_limited_gather_whose_input_fails_at_once_starts_no_more() {
+        for n in [20, 50] {
+            let started = Arc::new(AtomicUsize::new(0));
+            let jobs = (0..n).map(|i| {
+                let started = started.clone();
+                async move {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if i == 4 {
+                        return Err(taskio::Error::msg("job 4 failed"));
+                    }
+                    taskio::Ok(i)
+                }
+            });
+            let err = taskio::gather(jobs).limit(5).await.unwrap_err();
+            assert_eq!(err.to_string(), "job 4 failed");
+            assert_eq!(started.load(Ordering::SeqCst), 5, "n = {n}");
+        }
+    }
+}

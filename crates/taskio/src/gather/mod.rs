@@ -369,6 +369,9 @@ where
 
 enum State<F> {
     Unstarted(F),
+    /// Not started yet, but already in the box of an input that ended before it (see
+    /// [`Core::poll_child`]).
+    Boxed(Pin<Box<F>>),
     Running(Pin<Box<F>>),
     Ended,
 }
@@ -500,9 +503,13 @@ where
                 }
             }
             self.batch = batch;
-            // Start inputs while there is room.
+            // Start inputs while there is room. Under a limit, the inputs held back when a
+            // failure or a cancel is recorded never start, also when an input records it at its
+            // first poll in this very loop; without one, every input starts on the first pass
+            // (so that a `Task` input is cancelled, not detached).
             if !first || !self.stop_due {
                 while !self.stopping
+                    && !(self.stop_due && self.limit != usize::MAX)
                     && self.in_flight < self.limit
                     && self.next_start < self.children.len()
                 {
@@ -528,10 +535,11 @@ where
 
     fn start(&mut self, i: usize) {
         let child = &mut self.children[i];
-        let State::Unstarted(fut) = std::mem::replace(&mut child.state, State::Ended) else {
-            unreachable!("taskio: a gather input starts once");
+        child.state = match std::mem::replace(&mut child.state, State::Ended) {
+            State::Unstarted(fut) => State::Running(Box::pin(fut)),
+            State::Boxed(fut) => State::Running(fut),
+            State::Running(_) | State::Ended => unreachable!("taskio: a gather input starts once"),
         };
-        child.state = State::Running(Box::pin(fut));
         if let Some(queue) = &self.queue {
             child.entry = Some(Entry::new(queue, i, &mut self.spares));
         }
@@ -568,8 +576,12 @@ where
         };
         // Dropped here (also when the request was delivered by dropping it); a panic in the
         // drop is the input's failure if it had none.
-        let dropped = crate::spawn::catch(|| child.state = State::Ended);
+        let State::Running(ended) = std::mem::replace(&mut child.state, State::Ended) else {
+            unreachable!("taskio: the input polled was running");
+        };
         let entry = child.entry.take();
+        let dropped = self.drop_input(ended);
+        // After the input: a waker it held is gone with it, so the entry may be unique.
         if let Some(entry) = entry
             && self.next_start < self.children.len()
             && !self.stopping
@@ -583,6 +595,30 @@ where
             (outcome, _) => outcome,
         };
         self.record(i, outcome);
+    }
+
+    /// Drops an ended input, catching a panic of its `Drop`. Its box goes to the next input to
+    /// start, if that one is not boxed yet: inputs that end at once then share one allocation
+    /// instead of one each. `Pin::set` drops the ended input in place, and the box holds the
+    /// next one afterwards even if that drop panicked.
+    fn drop_input(&mut self, mut ended: Pin<Box<F>>) -> Result<()> {
+        let next = self.next_start;
+        let reuse = !self.stopping
+            && self
+                .children
+                .get(next)
+                .is_some_and(|c| matches!(c.state, State::Unstarted(_)));
+        if !reuse {
+            return crate::spawn::catch(|| drop(ended));
+        }
+        let State::Unstarted(input) =
+            std::mem::replace(&mut self.children[next].state, State::Ended)
+        else {
+            unreachable!("taskio: checked just above");
+        };
+        let dropped = crate::spawn::catch(|| ended.as_mut().set(input));
+        self.children[next].state = State::Boxed(ended);
+        dropped
     }
 
     fn record(&mut self, i: usize, outcome: Result<Value<F>>) {
