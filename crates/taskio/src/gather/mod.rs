@@ -508,11 +508,7 @@ where
             // first poll in this very loop; without one, every input starts on the first pass
             // (so that a `Task` input is cancelled, not detached).
             if !first || !self.stop_due {
-                while !self.stopping
-                    && !(self.stop_due && self.limit != usize::MAX)
-                    && self.in_flight < self.limit
-                    && self.next_start < self.children.len()
-                {
+                while self.may_start() {
                     let i = self.next_start;
                     self.next_start += 1;
                     self.start(i);
@@ -531,6 +527,12 @@ where
         } else {
             Poll::Pending
         }
+    }
+
+    /// Whether the next input may start now (see the start loop in [`Core::poll_core`]).
+    fn may_start(&self) -> bool {
+        let held_back = self.stopping || (self.stop_due && self.limit != usize::MAX);
+        !held_back && self.in_flight < self.limit && self.next_start < self.children.len()
     }
 
     fn start(&mut self, i: usize) {
