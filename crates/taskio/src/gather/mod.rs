@@ -12,7 +12,10 @@
 //! `futures_util` `JoinAll` and are all polled on each wake, which is cheapest for so few.
 //! Beyond that, each input has its own waker that queues it when it wakes, and only queued
 //! inputs are polled: gathering a million tasks costs O(1) per completion (tokio's `join_all`
-//! over `JoinHandle`s re-polls everything when the coop budget runs out).
+//! over `JoinHandle`s re-polls everything when the coop budget runs out). An input that ends
+//! passes its box and (when nothing else holds it) its waker entry to the next input to start,
+//! so inputs that end at once, or run a few at a time under a limit, reuse the same two
+//! allocations.
 //!
 //! Deliberate difference from CPython: when one input fails, [`gather`] cancels the others (the
 //! seeds describe this; CPython leaves them running, orphaned) and waits for their cleanup before
