@@ -128,8 +128,9 @@ pub(crate) struct Header {
     pub(crate) root: TaskId,
     pub(crate) location: &'static Location<'static>,
     /// When the task was spawned, as its spawner read the clock (the spawns of one poll share a
-    /// reading: see `context::spawn_time`). An `Instant` as it is: turning it into 8 bytes of nanoseconds
-    /// at every spawn cost 55 instructions (`duration_since`), a sixtieth of a trivial task.
+    /// reading: see `context::spawn_time`). An `Instant` as it is: turning it into 8 bytes of
+    /// nanoseconds at every spawn cost 55 instructions (`duration_since`), a sixtieth of a
+    /// trivial task.
     created: Instant,
     pub(crate) state: AtomicU64,
     wakeup: Mutex<Wakeup>,

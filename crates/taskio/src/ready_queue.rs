@@ -171,12 +171,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_child_is_queued_once_until_taken_and_the_consumer_woken_once_per_batch() {
+    /// A queue whose consumer counts its wake-ups.
+    fn counted_queue() -> (Arc<ReadyQueue>, Arc<Count>, Spares) {
         let queue = ReadyQueue::new();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         queue.register(&Waker::from(count.clone()));
-        let mut spares = Spares::default();
+        (queue, count, Spares::default())
+    }
+
+    #[test]
+    fn a_child_is_queued_once_until_taken_and_the_consumer_woken_once_per_batch() {
+        let (queue, count, mut spares) = counted_queue();
         let (a, wa) = Entry::new(&queue, 0, &mut spares);
         let (_b, wb) = Entry::new(&queue, 1, &mut spares);
         wa.wake_by_ref();
@@ -199,10 +204,7 @@ mod tests {
 
     #[test]
     fn an_entry_is_reused_only_when_nothing_else_holds_its_waker() {
-        let queue = ReadyQueue::new();
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        queue.register(&Waker::from(count.clone()));
-        let mut spares = Spares::default();
+        let (queue, _count, mut spares) = counted_queue();
         // A waker kept elsewhere (a timer that still holds it): the entry is freed, not reused.
         let (a, wa) = Entry::new(&queue, 0, &mut spares);
         let kept = wa.clone();

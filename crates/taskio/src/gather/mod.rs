@@ -373,7 +373,7 @@ where
 enum State<F> {
     Unstarted(F),
     /// Not started yet, but already in the box of an input that ended before it (see
-    /// [`Core::poll_child`]).
+    /// [`Core::drop_input`]).
     Boxed(Pin<Box<F>>),
     Running(Pin<Box<F>>),
     Ended,
@@ -532,10 +532,16 @@ where
         }
     }
 
+    /// Whether inputs are left that will still start: what an ended input's box and waker
+    /// entry are kept for.
+    fn starts_left(&self) -> bool {
+        !self.stopping && self.next_start < self.children.len()
+    }
+
     /// Whether the next input may start now (see the start loop in [`Core::poll_core`]).
     fn may_start(&self) -> bool {
-        let held_back = self.stopping || (self.stop_due && self.limit != usize::MAX);
-        !held_back && self.in_flight < self.limit && self.next_start < self.children.len()
+        let held_back = self.stop_due && self.limit != usize::MAX;
+        self.starts_left() && !held_back && self.in_flight < self.limit
     }
 
     fn start(&mut self, i: usize) {
@@ -588,8 +594,7 @@ where
         let dropped = self.drop_input(ended);
         // After the input: a waker it held is gone with it, so the entry may be unique.
         if let Some(entry) = entry
-            && self.next_start < self.children.len()
-            && !self.stopping
+            && self.starts_left()
         {
             self.spares.retire(entry);
         }
@@ -608,11 +613,8 @@ where
     /// next one afterwards even if that drop panicked.
     fn drop_input(&mut self, mut ended: Pin<Box<F>>) -> Result<()> {
         let next = self.next_start;
-        let reuse = !self.stopping
-            && self
-                .children
-                .get(next)
-                .is_some_and(|c| matches!(c.state, State::Unstarted(_)));
+        // Not when the next input has a box already (a box is handed on once per input).
+        let reuse = self.starts_left() && matches!(self.children[next].state, State::Unstarted(_));
         if !reuse {
             return crate::spawn::catch(|| drop(ended));
         }
