@@ -241,28 +241,59 @@ both! {
     }
 }
 
+/// How the inputs of [`a_limited_gather_that_fails_never_starts_the_rest`] wait first.
+#[derive(Clone, Copy, Debug)]
+enum FirstWait {
+    TaskioSleep,
+    TokioSleep,
+    /// None: input 4 fails at its very first poll, while the gather is still starting inputs
+    /// in the same pass.
+    Nothing,
+}
+
 both! {
-    /// Small (20) and queued (50) paths; `wait`: the inputs sleep first, else input 4 fails at
-    /// its very first poll, while the gather is still starting inputs in the same pass.
+    /// Small (20) and queued (50) paths, directly and inside `FuturesUnordered`.
     async fn a_limited_gather_that_fails_never_starts_the_rest() {
-      for (n, wait) in [(20, true), (50, true), (20, false), (50, false)] {
-        let started = Arc::new(AtomicUsize::new(0));
-        let jobs = (0..n).map(|i| {
-            let started = started.clone();
-            async move {
-                started.fetch_add(1, Ordering::SeqCst);
-                if wait {
-                    taskio::sleep(units(UNIT, 0.1)).await?;
+      use futures_util::StreamExt;
+      for n in [20, 50] {
+        for wait in [FirstWait::TaskioSleep, FirstWait::TokioSleep, FirstWait::Nothing] {
+          for inside_futures_unordered in [false, true] {
+            let started = Arc::new(AtomicUsize::new(0));
+            let jobs = (0..n).map(|i| {
+                let started = started.clone();
+                async move {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    // Input 4 fails while the others still sleep: none of them frees a place
+                    // first (on the real clock, timers due together need not end together).
+                    let nap = units(UNIT, if i == 4 { 0.1 } else { 1.0 });
+                    match wait {
+                        FirstWait::TaskioSleep => taskio::sleep(nap).await?,
+                        FirstWait::TokioSleep => tokio::time::sleep(nap).await,
+                        FirstWait::Nothing => {}
+                    }
+                    if i == 4 {
+                        return Err(taskio::Error::msg("job 4 failed"));
+                    }
+                    taskio::Ok(i)
                 }
-                if i == 4 {
-                    return Err(taskio::Error::msg("job 4 failed"));
-                }
-                taskio::Ok(i)
+            });
+            let gather = taskio::gather(jobs).limit(5);
+            let err = if inside_futures_unordered {
+                let mut set = futures_util::stream::FuturesUnordered::new();
+                set.push(gather);
+                set.next().await.expect("one gather")
+            } else {
+                gather.await
             }
-        });
-        let err = taskio::gather(jobs).limit(5).await.unwrap_err();
-        assert_eq!(err.to_string(), "job 4 failed");
-        assert_eq!(started.load(Ordering::SeqCst), 5, "n = {n}, wait = {wait}");
+            .unwrap_err();
+            assert_eq!(err.to_string(), "job 4 failed");
+            assert_eq!(
+                started.load(Ordering::SeqCst),
+                5,
+                "n = {n}, wait = {wait:?}, inside FuturesUnordered: {inside_futures_unordered}"
+            );
+          }
+        }
       }
     }
 }
