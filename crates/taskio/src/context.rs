@@ -449,6 +449,12 @@ impl Current {
     /// The request a frame delivers by dropping its code (see [`frame_end`]).
     fn take_undelivered(&self, own: FrameScope<'_>, outward: &mut u32) -> Option<Cancelled> {
         let base = self.base.get();
+        // The usual case, every pending poll of a gather's input: no request anywhere (the
+        // task's is not armed, the frame's own is not pending, and no enclosing frame is open,
+        // so none is pending). What follows would find nothing, at ~70 instructions.
+        if !self.armed.get() && !*own.pending && self.depth.get() <= base {
+            return None;
+        }
         let mut scopes = self.scopes.borrow_mut();
         let enclosing = &mut scopes[base.min(self.depth.get())..];
         // The innermost enclosing frame whose code is handling a cancel: requests from outside
