@@ -436,3 +436,53 @@ both! {
         .await;
     }
 }
+
+/// The body of a group that waits in a tokio timer and is dropped by the group's fail-fast:
+/// a panic in its drop is the body's failure, beside the child's (it was lost).
+async fn group_body_dropped_with_a_bomb(in_unordered: bool) -> Vec<String> {
+    let r = taskio::task_group(|tg| async move {
+        let _bomb = PanicOnDrop;
+        tg.spawn(async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Err::<(), _>(taskio::Error::msg("child failed"))
+        })?;
+        if in_unordered {
+            use futures_util::stream::{FuturesUnordered, StreamExt};
+            let mut waits: FuturesUnordered<_> = (0..2)
+                .map(|_| tokio::time::sleep(Duration::from_secs(3600)))
+                .collect();
+            while waits.next().await.is_some() {}
+        } else {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        taskio::Ok(())
+    })
+    .await;
+    let e = r.unwrap_err();
+    e.group_errors()
+        .expect("a group error")
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+both! {
+    async fn a_group_body_that_panics_as_it_is_dropped_reports_it_beside_the_childs_failure() {
+        bounded(async {
+            for in_unordered in [false, true] {
+                let errors = group_body_dropped_with_a_bomb(in_unordered).await;
+                assert_eq!(errors.len(), 2, "{errors:?}");
+                assert!(errors.iter().any(|m| m.contains("child failed")), "{errors:?}");
+                assert!(errors.iter().any(|m| m.contains("drop bomb")), "{errors:?}");
+                // Inside a task too.
+                let errors = taskio::spawn(async move {
+                    taskio::Ok(group_body_dropped_with_a_bomb(in_unordered).await)
+                })
+                .await
+                .unwrap();
+                assert!(errors.iter().any(|m| m.contains("drop bomb")), "{errors:?}");
+            }
+        })
+        .await;
+    }
+}

@@ -396,8 +396,22 @@ where
                     Err(panicked) => Some(Err(panicked)),
                 };
                 if let Some(out) = out {
-                    // The body is dropped now (a panic in its drop is its own failure, not ours).
-                    let _ = crate::spawn::catch(|| this.body.set(Body::Done { out: None }));
+                    // The body is dropped now. A panic in its drop is the body's failure: beside
+                    // the one it already ended with (kept, so neither is lost), or in place of
+                    // a value or a cancel.
+                    let out = match crate::spawn::catch(|| this.body.set(Body::Done { out: None }))
+                    {
+                        Ok(()) => out,
+                        Err(panicked) => {
+                            if let Err(e) = out
+                                && !e.is_cancelled()
+                                && !state::is_shutdown_refusal(&e)
+                            {
+                                shared.body_failed(e);
+                            }
+                            Err(panicked)
+                        }
+                    };
                     let kept = match out {
                         // The body took the cancel from outside and suppressed it: that stands
                         // (as a timeout's suppressed cancel), and the group goes on normally.
