@@ -182,3 +182,21 @@ pub(crate) fn dropped(what: &str, error: &Error) {
         );
     }
 }
+
+/// An input of a combinator (`what`: "gather", ...) ended with a failure of its own, then
+/// panicked as it was dropped (`panicked`): the failure is the input's outcome, and the panic,
+/// which nobody else will see, is reported here.
+pub(crate) fn drop_panicked(what: &str, panicked: &Error) {
+    let cause = text(panicked);
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
+            "{what}: an input that had failed also panicked as it was dropped, and the panic is not returned: {cause}"
+        ));
+    } else {
+        tracing::error!(
+            combinator = what,
+            panic = %cause,
+            "an input of a {what} that had failed also panicked as it was dropped; the panic is not returned"
+        );
+    }
+}

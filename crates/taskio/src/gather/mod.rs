@@ -55,6 +55,10 @@ type Value<F> = <<F as Future>::Output as TaskOutput>::Value;
 /// through `tracing`, never silently lost. If the awaiting task is cancelled, every input is
 /// cancelled and awaited, and the gather gives `Err(Cancelled)`.
 ///
+/// Each input is dropped as soon as it ends. A panic in its `Drop` is its failure (when it
+/// ended with a value or cancelled) or is reported beside the failure it ended with; a gather
+/// dropped before it returned reports its inputs' drop panics instead of unwinding them.
+///
 /// ```
 /// use std::time::Duration;
 ///
@@ -600,11 +604,7 @@ where
         }
         self.in_flight -= 1;
         self.remaining -= 1;
-        let outcome = match (outcome, dropped) {
-            (Ok(_), Err(panicked)) => Err(panicked),
-            (outcome, _) => outcome,
-        };
-        self.record(i, outcome);
+        self.record(i, after_drop(outcome, dropped));
     }
 
     /// Drops an ended input, catching a panic of its `Drop`. Its box goes to the next input to
@@ -655,8 +655,13 @@ where
             .as_ref()
             .and_then(|c| c.message().map(Arc::from));
         let unstarted = self.children.len() - self.next_start;
-        for child in &mut self.children[self.next_start..] {
-            child.state = State::Ended;
+        for i in self.next_start..self.children.len() {
+            // A panic in the drop of an input that never ran is reported (the gather has its
+            // failure or its cancel already).
+            let state = std::mem::replace(&mut self.children[i].state, State::Ended);
+            if let Err(panicked) = crate::spawn::catch(|| drop(state)) {
+                self.record(i, Err(panicked));
+            }
         }
         self.remaining -= unstarted;
         self.next_start = self.children.len();
@@ -702,6 +707,15 @@ where
     /// waited for the others' cleanup): a failure it had collected to return would be lost, so
     /// it is reported, once. A gather that returned holds none.
     fn drop(&mut self) {
+        if self.remaining > 0 {
+            // Dropped mid-flight: a panic in the drop of an input is reported, not unwound out
+            // of this drop (which may run while a panic unwinds already: an abort).
+            for child in self.children.drain(..) {
+                if let Err(panicked) = crate::spawn::catch(|| drop(child)) {
+                    crate::report::dropped("gather", &panicked);
+                }
+            }
+        }
         let collected = self
             .outcomes
             .iter()
@@ -709,6 +723,20 @@ where
         for failure in self.failure.iter().chain(collected) {
             crate::report::dropped("gather", failure);
         }
+    }
+}
+
+/// An input's outcome once it is dropped (`dropped`: a panic of its `Drop`). The panic is the
+/// input's failure if it had none (it ended with a value, or cancelled); beside a failure of its
+/// own, the panic is reported, not lost.
+fn after_drop<T>(outcome: Result<T>, dropped: Result<()>) -> Result<T> {
+    match (outcome, dropped) {
+        (outcome, Ok(())) => outcome,
+        (Err(failure), Err(panicked)) if failure.is_failure() => {
+            crate::report::drop_panicked("gather", &panicked);
+            Err(failure)
+        }
+        (_, Err(panicked)) => Err(panicked),
     }
 }
 

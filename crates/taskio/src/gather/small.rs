@@ -78,14 +78,42 @@ thread_local! {
 
 pin_project! {
     /// An input as the `JoinAll` holds it: with its scope, and its outcome kept in a
-    /// [`Collected`].
+    /// [`Collected`]. The input is dropped here, in place and under `catch`, as soon as it
+    /// ends, and by [`PinnedDrop`] if the gather is dropped before that: a panic in its `Drop`
+    /// is then an outcome or a report (see [`super::after_drop`]), where `JoinAll` would have
+    /// let it unwind out of the gather.
     struct Scoped<F> {
         #[pin]
-        fut: F,
+        slot: Slot<F>,
         scope: Scope,
         started: bool,
         stopped: bool,
         index: u32,
+    }
+
+    impl<F> PinnedDrop for Scoped<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Err(panicked) = drop_input(this.project().slot) {
+                crate::report::dropped("gather", &panicked);
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The input itself, until it ends.
+    #[project = SlotProj]
+    enum Slot<F> {
+        Running { #[pin] fut: F },
+        Ended,
+    }
+}
+
+/// Drops the input in `slot` (if it has not been yet), catching a panic of its `Drop`.
+fn drop_input<F>(mut slot: Pin<&mut Slot<F>>) -> Result<()> {
+    match slot.as_mut().project() {
+        SlotProj::Running { .. } => crate::spawn::catch(|| slot.set(Slot::Ended)),
+        SlotProj::Ended => Ok(()),
     }
 }
 
@@ -97,7 +125,7 @@ where
     type Output = Collected<<F::Output as TaskOutput>::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         let mut control = CONTROL.get();
         if !*this.started {
             // Without a limit every input starts on the first poll, as in the queued gather (a
@@ -105,7 +133,9 @@ where
             // the gather stops ends without ever being polled.
             if control.limit != NO_LIMIT {
                 if control.stop {
-                    return Poll::Ready(Collected(Some(Err(Cancelled::default().into()))));
+                    let outcome =
+                        super::after_drop(Err(Cancelled::default().into()), drop_input(this.slot));
+                    return Poll::Ready(Collected(Some(outcome)));
                 }
                 // Held back by the limit. No waker needed: the gather polls every input on
                 // each wake, and an input that ends wakes it.
@@ -127,14 +157,18 @@ where
             this.scope.cancel(message);
             crate::context::wake_foreign_points();
         }
-        // A request delivered by dropping: `JoinAll` drops this input as it stores the outcome.
-        // A panic in an input is its failure, as an error is (see the queued gather).
-        let outcome = match crate::spawn::catch(|| poll_in(this.scope, this.fut, cx)) {
+        let SlotProj::Running { fut } = this.slot.as_mut().project() else {
+            panic!("taskio: a gather input was polled after it ended");
+        };
+        // A request delivered by dropping: the input is dropped just below. A panic in an
+        // input is its failure, as an error is (see the queued gather).
+        let outcome = match crate::spawn::catch(|| poll_in(this.scope, fut, cx)) {
             Ok(Poll::Ready(Ok(output))) => output.into_result(),
             Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
             Ok(Poll::Pending) => return Poll::Pending,
             Err(panicked) => Err(panicked),
         };
+        let outcome = super::after_drop(outcome, drop_input(this.slot));
         // `control` is still the thread-local's value: no sibling ran meanwhile, and a gather
         // nested in this input put it back as it found it.
         if control.limit != NO_LIMIT {
@@ -204,7 +238,7 @@ where
 {
     pub(crate) fn new(inputs: impl Iterator<Item = F>, settled: bool) -> Self {
         let join = join_all(inputs.enumerate().map(|(index, fut)| Scoped {
-            fut,
+            slot: Slot::Running { fut },
             scope: Scope::default(),
             started: false,
             stopped: false,
