@@ -107,6 +107,20 @@ pin_project! {
         state: State<F, T>,
         scope: Scope,
     }
+
+    impl<F, T> PinnedDrop for MacroChild<F, T> {
+        /// Dropped before it ended (the gather was dropped mid-flight): a panic in the input's
+        /// `Drop` is reported, not unwound out of the gather's drop.
+        fn drop(this: Pin<&mut Self>) {
+            let mut state = this.project().state;
+            if let StateProj::Running { .. } = state.as_mut().project() {
+                let dropped = crate::spawn::catch(|| state.set(State::Done { value: None }));
+                if let Err(panicked) = dropped {
+                    crate::report::dropped("gather!", &panicked);
+                }
+            }
+        }
+    }
 }
 
 impl<F> MacroChild<F, <F::Output as TaskOutput>::Value>
@@ -156,15 +170,16 @@ where
             // A panic in an input is its failure, as an error is.
             Err(panicked) => Err(panicked),
         };
-        match output {
+        // Dropped in place as it ends; `set` stores `Done` even if the drop panics.
+        let dropped = crate::spawn::catch(|| this.state.set(State::Done { value: None }));
+        match crate::gather::after_drop("gather!", output, dropped) {
             Ok(value) => {
-                this.state.set(State::Done { value: Some(value) });
+                if let StateProj::Done { value: slot } = this.state.project() {
+                    *slot = Some(value);
+                }
                 Poll::Ready(Ok(()))
             }
-            Err(e) => {
-                this.state.set(State::Done { value: None });
-                Poll::Ready(Err(e))
-            }
+            Err(e) => Poll::Ready(Err(e)),
         }
     }
 

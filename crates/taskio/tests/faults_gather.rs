@@ -213,3 +213,63 @@ both! {
         .await;
     }
 }
+
+both! {
+    async fn the_gather_macro_keeps_its_first_failure_and_reports_its_inputs_drop_panics() {
+        support::capture::install();
+        bounded(async {
+            for kind in [WaitIn::Tokio, WaitIn::Unordered, WaitIn::Taskio] {
+                for in_task in [false, true] {
+                    // The fail-fast drops the waiting input: its panic is reported.
+                    let bomb = format!("macro fail-fast bomb {kind:?} {in_task} {PAUSED}");
+                    let [waits, fails]: [Input; 2] = first_fails_while_a_bomb_waits(2, kind, &bomb)
+                        .try_into()
+                        .unwrap_or_else(|_| unreachable!());
+                    let gathered = async { taskio::gather!(waits, fails).await.map(|_| ()) };
+                    let e = if in_task {
+                        taskio::spawn(gathered).await.unwrap_err()
+                    } else {
+                        let r = std::panic::AssertUnwindSafe(gathered).catch_unwind().await;
+                        r.expect("a panic unwound out of gather!").unwrap_err()
+                    };
+                    assert!(!e.is_panic(), "{bomb}: {e:?}");
+                    assert!(e.to_string().ends_with("first failure"), "{bomb}: {e:?}");
+                    assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
+                    // Dropped mid-flight: reported, not unwound.
+                    let bomb = format!("macro mid-flight bomb {kind:?} {in_task} {PAUSED}");
+                    let [waits, _]: [Input; 2] = first_fails_while_a_bomb_waits(2, kind, &bomb)
+                        .try_into()
+                        .unwrap_or_else(|_| unreachable!());
+                    let timed = tokio::time::timeout(
+                        Duration::from_millis(20),
+                        taskio::gather!(waits, async { taskio::Ok(1) }),
+                    );
+                    let elapsed = if in_task {
+                        taskio::spawn(async { taskio::Ok(timed.await.is_err()) })
+                            .await
+                            .unwrap()
+                    } else {
+                        let r = std::panic::AssertUnwindSafe(timed).catch_unwind().await;
+                        r.expect("a panic unwound out of gather!'s drop").is_err()
+                    };
+                    assert!(elapsed, "{bomb}");
+                    assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
+                }
+            }
+            // Ended, then panicked as it was dropped: the panic is its failure, or is reported
+            // beside its own.
+            let bomb = format!("macro after-ok bomb {PAUSED}");
+            let e = taskio::gather!(ends_then_panics(false, &bomb), async { taskio::Ok(1) })
+                .await
+                .unwrap_err();
+            assert_eq!(e.panic_message(), Some(bomb.as_str()));
+            let bomb = format!("macro after-error bomb {PAUSED}");
+            let e = taskio::gather!(ends_then_panics(true, &bomb), async { taskio::Ok(1) })
+                .await
+                .unwrap_err();
+            assert_eq!(e.to_string(), "its own failure");
+            assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
+        })
+        .await;
+    }
+}

@@ -604,7 +604,7 @@ where
         }
         self.in_flight -= 1;
         self.remaining -= 1;
-        self.record(i, after_drop(outcome, dropped));
+        self.record(i, after_drop("gather", outcome, dropped));
     }
 
     /// Drops an ended input, catching a panic of its `Drop`. Its box goes to the next input to
@@ -726,14 +726,14 @@ where
     }
 }
 
-/// An input's outcome once it is dropped (`dropped`: a panic of its `Drop`). The panic is the
+/// An input's outcome once it is dropped by its combinator (`what`; `dropped`: a panic of its `Drop`). The panic is the
 /// input's failure if it had none (it ended with a value, or cancelled); beside a failure of its
 /// own, the panic is reported, not lost.
-fn after_drop<T>(outcome: Result<T>, dropped: Result<()>) -> Result<T> {
+pub(crate) fn after_drop<T>(what: &str, outcome: Result<T>, dropped: Result<()>) -> Result<T> {
     match (outcome, dropped) {
         (outcome, Ok(())) => outcome,
         (Err(failure), Err(panicked)) if failure.is_failure() => {
-            crate::report::drop_panicked("gather", &panicked);
+            crate::report::drop_panicked(what, &panicked);
             Err(failure)
         }
         (_, Err(panicked)) => Err(panicked),

@@ -133,8 +133,11 @@ where
             // the gather stops ends without ever being polled.
             if control.limit != NO_LIMIT {
                 if control.stop {
-                    let outcome =
-                        super::after_drop(Err(Cancelled::default().into()), drop_input(this.slot));
+                    let outcome = super::after_drop(
+                        "gather",
+                        Err(Cancelled::default().into()),
+                        drop_input(this.slot),
+                    );
                     return Poll::Ready(Collected(Some(outcome)));
                 }
                 // Held back by the limit. No waker needed: the gather polls every input on
@@ -168,7 +171,7 @@ where
             Ok(Poll::Pending) => return Poll::Pending,
             Err(panicked) => Err(panicked),
         };
-        let outcome = super::after_drop(outcome, drop_input(this.slot));
+        let outcome = super::after_drop("gather", outcome, drop_input(this.slot));
         // `control` is still the thread-local's value: no sibling ran meanwhile, and a gather
         // nested in this input put it back as it found it.
         if control.limit != NO_LIMIT {
