@@ -46,12 +46,32 @@ impl<T> Slot<T> {
         matches!(self.joiner, Joiner::Done)
     }
 
-    /// Makes `waker` the one woken at completion (the handle's await).
-    fn register_join(&mut self, waker: &Waker) {
+    /// Makes `waker` the one woken at completion (the handle's await), and returns the
+    /// handle's `forward` flag (see [`Joiner::Waker`]).
+    fn register_join(&mut self, waker: &Waker) -> &mut bool {
         self.awaiter = crate::context::current_id();
-        match &self.joiner {
-            Joiner::Waker(w) if w.will_wake(waker) => {}
-            _ => self.joiner = Joiner::Waker(waker.clone()),
+        if !matches!(self.joiner, Joiner::Waker { .. }) {
+            self.joiner = Joiner::Waker {
+                waker: waker.clone(),
+                forward: false,
+            };
+        }
+        match &mut self.joiner {
+            Joiner::Waker { waker: w, forward } => {
+                if !w.will_wake(waker) {
+                    w.clone_from(waker);
+                }
+                forward
+            }
+            _ => unreachable!("the joiner was just made a waker"),
+        }
+    }
+
+    /// The handle's `forward` flag, taken (see [`Joiner::Waker`]).
+    fn take_forward(&mut self) -> bool {
+        match &mut self.joiner {
+            Joiner::Waker { forward, .. } => std::mem::take(forward),
+            _ => false,
         }
     }
 }
@@ -59,7 +79,14 @@ impl<T> Slot<T> {
 /// Who a task's completion is for (see `Slot::joiner`), and, once it is done, that it is.
 enum Joiner {
     Nobody,
-    Waker(Waker),
+    /// The handle's await. `forward`: it waits on behalf of code that was not handling a cancel
+    /// when it last polled; if that code is found handling one now (taken by another point
+    /// beside the handle, in a `select!` or `FuturesUnordered`), the handle passes it on, once.
+    /// (Here, not in the slot: it fits in the enum's padding, and the cell keeps its size.)
+    Waker {
+        waker: Waker,
+        forward: bool,
+    },
     Set(Link),
     /// The outcome is stored (and maybe taken since): nobody is waiting any more.
     Done,
@@ -138,7 +165,7 @@ impl<T> Cell<T> {
             }
             match joiner {
                 Joiner::Nobody | Joiner::Done => {}
-                Joiner::Waker(w) => w.wake(),
+                Joiner::Waker { waker, .. } => waker.wake(),
                 Joiner::Set(link) => link.fire(),
             }
         });
@@ -182,6 +209,40 @@ impl<T> Cell<T> {
         Poll::Pending
     }
 
+    /// [`Cell::poll_output`] for the handle's own await, which passes its awaiter's cancel on:
+    /// `handling` says whether the awaiting code is handling a delivered cancel now. Returns,
+    /// with the poll, whether the handle must pass that cancel on to the task: the awaiting
+    /// code was not handling one when it polled before (see `Slot::forward`).
+    pub(crate) fn poll_awaited(
+        &self,
+        cx: &mut Context<'_>,
+        handling: bool,
+    ) -> (Poll<Result<T>>, bool) {
+        let mut slot = lock(&self.slot);
+        if let Some(out) = slot.output.take() {
+            return (Poll::Ready(out), false);
+        }
+        assert!(
+            !slot.is_done(),
+            "taskio: a Task was polled after its result was taken"
+        );
+        let armed = slot.register_join(cx.waker());
+        let forward = if handling {
+            std::mem::take(armed)
+        } else {
+            *armed = true;
+            false
+        };
+        (Poll::Pending, forward)
+    }
+
+    /// The handle is dropped, unfinished, while the code that awaited it is handling a cancel:
+    /// whether it must pass that cancel on (the code began waiting before; see `Slot::forward`).
+    pub(crate) fn take_forward(&self) -> bool {
+        let mut slot = lock(&self.slot);
+        slot.awaiter == crate::context::current_id() && slot.take_forward()
+    }
+
     /// Takes the outcome if the task is done.
     pub(crate) fn take_output(&self) -> Option<Result<T>> {
         lock(&self.slot).output.take()
@@ -189,8 +250,8 @@ impl<T> Cell<T> {
 
     /// The handle, awaited with `waker` (not its awaiting task's own), registers it with the
     /// awaiting `task`, so that a cancel of that task wakes the await.
-    pub(crate) fn register_awaiter(&self, task: &Arc<dyn TaskCore>, waker: &Waker) {
-        lock(&self.slot).point.register(task, waker);
+    pub(crate) fn register_awaiter(&self, owner: crate::point::Owner<'_>, waker: &Waker) {
+        lock(&self.slot).point.register(owner, waker);
         self.header.mark_await_registered();
     }
 

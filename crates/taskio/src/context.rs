@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use crate::error::Cancelled;
 use crate::header::Header;
-use crate::point::{Registration, WakerId};
+use crate::point::{Points, Registration, WakerId};
 use crate::task_core::TaskCore;
 
 /// A cancel scope's request while the scope's code is being polled.
@@ -34,7 +34,7 @@ pub(crate) struct Frame {
 
 /// What a cancellation point does to be woken by its task's requests: registers the waker it
 /// was polled with (called only when that is not the task's own).
-pub(crate) type Register<'a> = dyn FnMut(&Arc<dyn TaskCore>, &Waker) + 'a;
+pub(crate) type Register<'a> = dyn FnMut(crate::point::Owner<'_>, &Waker) + 'a;
 
 /// No request was taken (see [`Current::took`]).
 const NONE_TAKEN: u32 = u32::MAX;
@@ -63,6 +63,14 @@ struct Current {
     /// The clock as read by the first spawn of the current task's current poll: the spawns
     /// of one poll share it (see [`spawn_time`]).
     clock: Cell<Option<Instant>>,
+    /// Outside any task, an outermost cancel scope is being polled (see [`frame_begin`]):
+    /// points with wakers of their own register with `root`, made at the first that needs it.
+    rooted: Cell<bool>,
+    root: Cell<Option<Arc<Points>>>,
+    /// The covered waker from before the outermost frame outside any task, put back at its end.
+    root_covered: Cell<WakerId>,
+    /// `task` is `Some`: a flag, so that every frame's poll need not borrow `task` to know.
+    in_task: Cell<bool>,
 }
 
 thread_local! {
@@ -78,6 +86,10 @@ thread_local! {
             took: Cell::new(NONE_TAKEN),
             handling: Cell::new(false),
             clock: Cell::new(None),
+            rooted: Cell::new(false),
+            root: Cell::new(None),
+            root_covered: Cell::new(WakerId::NONE),
+            in_task: Cell::new(false),
         }
     };
 }
@@ -91,6 +103,7 @@ pub(crate) struct Entered {
     level: u32,
     took: u32,
     handling: bool,
+    in_task: bool,
 }
 
 /// Makes `core` the current task, polled with `waker`, with no scope open; returns what it
@@ -108,6 +121,7 @@ pub(crate) fn enter(core: Arc<dyn TaskCore>, waker: &Waker, armed: bool) -> Ente
             level: c.level.replace(0),
             took: c.took.replace(NONE_TAKEN),
             handling: c.handling.replace(false),
+            in_task: c.in_task.replace(true),
         }
     })
 }
@@ -127,6 +141,7 @@ pub(crate) fn leave(entered: Entered) -> (Arc<dyn TaskCore>, bool) {
         c.armed.set(entered.armed);
         c.level.set(entered.level);
         c.took.set(entered.took);
+        c.in_task.set(entered.in_task);
         // The poll around (an eager spawn's spawner) may have run for a while meanwhile.
         c.clock.set(None);
         let handling = c.handling.replace(entered.handling);
@@ -203,7 +218,7 @@ pub(crate) fn take_cancel_from(
     CURRENT
         .try_with(|c| {
             c.take(Some((
-                &mut |task: &Arc<dyn TaskCore>, waker: &Waker| point.register(task, waker),
+                &mut |owner: crate::point::Owner<'_>, waker: &Waker| point.register(owner, waker),
                 waker,
             )))
         })
@@ -241,17 +256,19 @@ pub(crate) fn put_back(level: u32, cancelled: Cancelled) -> bool {
 
 /// [`take_cancel_from`] for a point that keeps its registration elsewhere (a `Task` handle keeps
 /// it in its cell, so the handle stays one pointer): `register` is called only when `waker` is
-/// not the task's own.
+/// not the task's own. Gives, besides the request taken, whether the code is handling a cancel
+/// after it ([`handling_cancel`]; true when one was taken).
 #[inline]
 pub(crate) fn take_cancel_registering(
     waker: &Waker,
     register: &mut Register<'_>,
-) -> Option<(Cancelled, bool)> {
+) -> (Option<Cancelled>, bool) {
     CURRENT
-        .try_with(|c| c.take(Some((register, waker))))
-        .ok()
-        .flatten()
-        .map(|(c, owner)| (c, owner == Owner::Task))
+        .try_with(|c| match c.take(Some((register, waker))) {
+            Some((cancelled, _)) => (Some(cancelled), true),
+            None => (None, c.handling_cancel()),
+        })
+        .unwrap_or((None, false))
 }
 
 /// Runs `f` with `waker` covered: a combinator that polls its inputs with wakers of its own
@@ -285,10 +302,74 @@ pub(crate) fn request_visible() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether the code polled now is handling a delivered cancel meant for it: the task's own
+/// (taken, and not taken back by `uncancel()`), or an enclosing scope's (taken during this
+/// poll, or being handled since an earlier one). A scope nested deeper that took its own
+/// request does not count: that cancel is not this code's. A [`Task`](crate::Task) handle asks
+/// this, to pass its awaiter's cancel on to the task it awaits even when another point took it.
+pub(crate) fn handling_cancel() -> bool {
+    CURRENT.try_with(Current::handling_cancel).unwrap_or(false)
+}
+
+impl Current {
+    fn handling_cancel(&self) -> bool {
+        if self.took.get() <= self.level.get() {
+            return true;
+        }
+        if self.in_task.get()
+            && self
+                .task
+                .borrow()
+                .as_ref()
+                .is_some_and(|t| t.header().delivered())
+        {
+            return true;
+        }
+        let base = self.base.get();
+        self.depth.get() > base && self.scopes.borrow()[base..].iter().any(|f| f.handling)
+    }
+}
+
+/// Runs `f`, the drop of code that a frame delivers a request to by dropping it, as code that
+/// handles that cancel (`by_drop`; otherwise `f` just runs): a [`Task`](crate::Task) handle the
+/// code was waiting for passes the cancel on as it is let go, as it would have at its next poll.
+#[inline]
+pub(crate) fn dropping<R>(by_drop: bool, f: impl FnOnce() -> R) -> R {
+    if !by_drop {
+        return f();
+    }
+    let level = CURRENT.with(|c| c.level.get()).saturating_add(1);
+    let frame = Frame {
+        pending: false,
+        delivered: false,
+        handling: true,
+        level,
+        message: None,
+    };
+    with_frame(frame, f, |_| {})
+}
+
 /// Wakes every cancellation point of the current task that waits with a waker of its own: what
 /// the owner of a scope does after it cancels the scope, before it polls the scope's code again.
 pub(crate) fn wake_foreign_points() {
-    with_current(|t| t.header().wake_foreign());
+    let root = CURRENT
+        .try_with(|c| match c.task.borrow().as_ref() {
+            Some(t) => {
+                t.header().wake_foreign();
+                None
+            }
+            None => {
+                let root = c.root.take();
+                c.root.set(root.clone());
+                root
+            }
+        })
+        .ok()
+        .flatten();
+    // Outside any task: the points of the outermost scope around (woken with no borrow held).
+    if let Some(root) = root {
+        root.wake_all();
+    }
 }
 
 impl Current {
@@ -298,12 +379,19 @@ impl Current {
             if let Some((register, waker)) = point
                 && WakerId::of(waker) != self.covered.get()
             {
-                register(task, waker);
+                register(crate::point::Owner::Task(task), waker);
             }
             if let Some(cancelled) = task.header().take_cancel() {
                 self.took.set(0);
                 return Some((cancelled, Owner::Task));
             }
+        } else if let Some((register, waker)) = point
+            && self.rooted.get()
+            && WakerId::of(waker) != self.covered.get()
+        {
+            let root = self.root.take().unwrap_or_default();
+            register(crate::point::Owner::Root(&root), waker);
+            self.root.set(Some(root));
         }
         let base = self.base.get();
         if self.depth.get() <= base {
@@ -355,6 +443,8 @@ pub(crate) struct FrameMark {
     took: u32,
     handling: bool,
     ended: bool,
+    /// The frame is the outermost one outside any task (see [`frame_begin`]).
+    rooted: bool,
 }
 
 impl Drop for FrameMark {
@@ -365,6 +455,12 @@ impl Drop for FrameMark {
                 c.level.set(self.level - 1);
                 c.took.set(self.took);
                 c.handling.set(self.handling);
+                if self.rooted {
+                    // The scope's code is gone: so is the list of its points.
+                    drop(c.root.take());
+                    c.rooted.set(false);
+                    c.covered.set(c.root_covered.get());
+                }
             });
         }
     }
@@ -378,16 +474,31 @@ impl FrameMark {
 }
 
 /// Begins the poll of a frame's code: one level deeper, nothing taken or handled inside yet.
+///
+/// Outside any task, the outermost frame's scope keeps the list of the points inside that wait
+/// with wakers of their own (`root`, lent to the thread-local until [`frame_end`] gives it
+/// back), as a task's header does for its points; its request wakes them. Points polled with
+/// `waker`, the frame's own, need no registration: the scope's owner polls them again after
+/// its request.
 #[inline]
-pub(crate) fn frame_begin() -> FrameMark {
+pub(crate) fn frame_begin(waker: WakerId, root: &mut Option<Arc<Points>>) -> FrameMark {
     CURRENT.with(|c| {
         let level = c.level.get().saturating_add(1);
         c.level.set(level);
+        let rooted = !c.in_task.get() && !c.rooted.get();
+        if rooted {
+            c.rooted.set(true);
+            if root.is_some() {
+                c.root.set(root.take());
+            }
+            c.root_covered.set(c.covered.replace(waker));
+        }
         FrameMark {
             level,
             took: c.took.replace(NONE_TAKEN),
             handling: c.handling.replace(false),
             ended: false,
+            rooted,
         }
     })
 }
@@ -401,6 +512,8 @@ pub(crate) struct FrameScope<'a> {
     pub(crate) delivered: &'a mut bool,
     pub(crate) handling: &'a mut bool,
     pub(crate) message: &'a mut Option<Arc<str>>,
+    /// Where the list of points lent by [`frame_begin`] goes back.
+    pub(crate) root: &'a mut Option<Arc<Points>>,
 }
 
 /// Ends the poll of a frame's code. `pending`: the code returned `Pending`. Gives the request
@@ -414,6 +527,13 @@ pub(crate) fn frame_end(
 ) -> Option<Cancelled> {
     mark.ended = true;
     CURRENT.with(|c| {
+        if mark.rooted {
+            if let Some(root) = c.root.take() {
+                *own.root = Some(root);
+            }
+            c.rooted.set(false);
+            c.covered.set(c.root_covered.get());
+        }
         let level = mark.level;
         c.level.set(level - 1);
         let inner_took = c.took.get();

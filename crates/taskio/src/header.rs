@@ -396,6 +396,12 @@ impl Header {
         self.state.load(Ordering::Acquire)
     }
 
+    /// Whether the task's code is handling a delivered request (see [`DELIVERED`]).
+    #[inline]
+    pub(crate) fn delivered(&self) -> bool {
+        self.state.load(Ordering::Acquire) & DELIVERED != 0
+    }
+
     /// Whether a cancel request waits to be delivered.
     pub(crate) fn cancel_pending(&self) -> bool {
         self.state.load(Ordering::Acquire) & CANCEL_PENDING != 0

@@ -65,7 +65,10 @@
 //!    so is any future wrapped with [`.cancellable()`](CancellableExt::cancellable). The code
 //!    gets the value, may `.await` its async cleanup (a flush, a rollback, a goodbye message),
 //!    and decides: `?` ends the task cancelled. A point is reached whatever waker it was polled
-//!    with, also inside `FuturesUnordered`, `buffer_unordered` or `select_all`.
+//!    with, also inside `FuturesUnordered`, `buffer_unordered` or `select_all`, and also in code
+//!    that is not a task (a `timeout` or a `gather` awaited in `#[tokio::main]`'s `main`).
+//!    Delivery is edge-triggered: one point takes the request. The [`Task`]s the code was
+//!    waiting for beside it (in a `select!`, in `FuturesUnordered`) are all cancelled with it.
 //! 2. **By dropping the wait, where no point takes it.** When the code waits in a future that
 //!    is not a cancellation point (tokio I/O, timers, channels, any library's future), the
 //!    innermost taskio frame around that wait (the task's body, a timeout's work, a gather
@@ -173,7 +176,8 @@
 //!   [`#[taskio::test]`](macro@crate::test) is `#[tokio::test]`'s counterpart.
 //! - **`tokio::select!`** works over taskio futures; the branches that lose are dropped, without
 //!   an `Err(Cancelled)` (see above). A [`Task`] dropped that way is *detached*, not cancelled (as a
-//!   dropped `JoinHandle` is): select on `&mut task`, and cancel it when another branch wins. To
+//!   dropped `JoinHandle` is): select on `&mut task`, and cancel it when another branch wins
+//!   (when the branch that wins is the code's own cancel, the task is cancelled with it). To
 //!   give up on work after a while, [`timeout()`] cancels it cooperatively instead; to wait for
 //!   the first of several tasks, [`wait()`]`.first_completed()` leaves the others running.
 //! - **axum and hyper handlers** are plain futures too, dropped by the server when the client

@@ -12,12 +12,116 @@
 //!
 //! Register, then look: the point registers before it takes the request, so a request that
 //! comes in between finds the waker.
+//!
+//! Outside any task (code under `#[tokio::main]` that awaits a `timeout` or a `gather` itself)
+//! there is no task to register with: the outermost cancel scope keeps a list of its own
+//! ([`Points`]), and its request wakes that.
 
 use std::sync::Arc;
 use std::task::Waker;
 
 use crate::header::Header;
+use crate::sync::{Mutex, lock};
 use crate::task_core::TaskCore;
+
+/// Who a point registers its waker with, and whose requests wake it.
+#[derive(Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    /// The task that runs the point.
+    Task(&'a Arc<dyn TaskCore>),
+    /// Outside any task: the outermost cancel scope around the point.
+    Root(&'a Arc<Points>),
+}
+
+/// What a registration keeps of its [`Owner`].
+enum Held {
+    Task(Arc<dyn TaskCore>),
+    Root(Arc<Points>),
+}
+
+impl Held {
+    fn of(owner: Owner<'_>) -> Self {
+        match owner {
+            Owner::Task(t) => Held::Task(t.clone()),
+            Owner::Root(r) => Held::Root(r.clone()),
+        }
+    }
+
+    fn is(&self, owner: Owner<'_>) -> bool {
+        match (self, owner) {
+            (Held::Task(a), Owner::Task(b)) => Arc::ptr_eq(a, b),
+            (Held::Root(a), Owner::Root(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    fn update(&self, key: usize, waker: &Waker) {
+        match self {
+            Held::Task(t) => t.header().update_foreign(key, waker),
+            Held::Root(r) => r.update(key, waker),
+        }
+    }
+
+    fn remove(&self, key: usize) {
+        match self {
+            Held::Task(t) => t.header().remove_foreign(key),
+            Held::Root(r) => r.remove(key),
+        }
+    }
+}
+
+impl Owner<'_> {
+    fn add(self, waker: &Waker) -> usize {
+        match self {
+            Owner::Task(t) => {
+                let header: &Header = t.header();
+                header.add_foreign(waker)
+            }
+            Owner::Root(r) => r.add(waker),
+        }
+    }
+}
+
+/// The wakers of the cancellation points that wait, outside any task, with wakers of their own
+/// inside one outermost cancel scope (a `timeout` or a `gather` awaited under `#[tokio::main]`):
+/// what a task's header keeps for its points, kept by the scope instead.
+#[derive(Default)]
+pub(crate) struct Points {
+    wakers: Mutex<slab::Slab<Waker>>,
+}
+
+impl Points {
+    fn add(&self, waker: &Waker) -> usize {
+        lock(&self.wakers).insert(waker.clone())
+    }
+
+    fn update(&self, key: usize, waker: &Waker) {
+        if let Some(w) = lock(&self.wakers).get_mut(key) {
+            w.clone_from(waker);
+        }
+    }
+
+    fn remove(&self, key: usize) {
+        lock(&self.wakers).try_remove(key);
+    }
+
+    /// Wakes every registered point (the scope's request, or an enclosing one's, may concern it).
+    pub(crate) fn wake_all(&self) {
+        // Clone outside the lock: a waker is foreign code.
+        let wakers: Vec<Waker> = lock(&self.wakers).iter().map(|(_, w)| w.clone()).collect();
+        for w in wakers {
+            w.wake();
+        }
+    }
+}
+
+impl std::fmt::Debug for Points {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Points")
+            .field("registered", &lock(&self.wakers).len())
+            .finish()
+    }
+}
 
 /// What one cancellation point holds: its registration with a task, while it has one.
 #[derive(Default)]
@@ -27,19 +131,19 @@ pub(crate) struct Registration {
 }
 
 struct Registered {
-    task: Arc<dyn TaskCore>,
+    owner: Held,
     key: usize,
     /// The waker registered, to skip the lock while it does not change.
     waker: Waker,
 }
 
 impl Registration {
-    /// Makes sure a request for `task` wakes `waker` (called only with a foreign waker).
-    pub(crate) fn register(&mut self, task: &Arc<dyn TaskCore>, waker: &Waker) {
+    /// Makes sure a request for `owner` wakes `waker` (called only with a foreign waker).
+    pub(crate) fn register(&mut self, owner: Owner<'_>, waker: &Waker) {
         if let Some(reg) = &mut self.slot {
-            if Arc::ptr_eq(&reg.task, task) {
+            if reg.owner.is(owner) {
                 if !reg.waker.will_wake(waker) {
-                    reg.task.header().update_foreign(reg.key, waker);
+                    reg.owner.update(reg.key, waker);
                     reg.waker.clone_from(waker);
                 }
                 return;
@@ -47,10 +151,9 @@ impl Registration {
             // The point moved to another task: leave the old one.
             self.clear();
         }
-        let header: &Header = task.header();
-        let key = header.add_foreign(waker);
+        let key = owner.add(waker);
         self.slot = Some(Box::new(Registered {
-            task: task.clone(),
+            owner: Held::of(owner),
             key,
             waker: waker.clone(),
         }));
@@ -68,7 +171,7 @@ impl Registration {
     #[cold]
     fn leave(&mut self) {
         if let Some(reg) = self.slot.take() {
-            reg.task.header().remove_foreign(reg.key);
+            reg.owner.remove(reg.key);
         }
     }
 }

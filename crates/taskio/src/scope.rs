@@ -16,6 +16,7 @@ use std::task::Poll;
 
 use crate::context::{Frame, FrameScope, frame_begin, frame_end, with_frame};
 use crate::error::Cancelled;
+use crate::point::WakerId;
 
 /// A cancel request for one inline future (crate-private: the combinators' building block).
 #[derive(Debug, Default)]
@@ -28,6 +29,9 @@ pub(crate) struct Scope {
     /// Code inside took a request owned outside this scope (see [`Scope::outer_taken`]).
     outer_taken: bool,
     message: Option<Arc<str>>,
+    /// Outside any task, when this scope is the outermost: the points inside that wait with
+    /// wakers of their own (see [`crate::point::Points`]).
+    root: Option<Arc<crate::point::Points>>,
 }
 
 impl Scope {
@@ -39,6 +43,9 @@ impl Scope {
     pub(crate) fn cancel(&mut self, message: Option<Arc<str>>) {
         self.pending = true;
         self.message = message;
+        if let Some(root) = &self.root {
+            root.wake_all();
+        }
     }
 
     /// Whether a request waits to be delivered.
@@ -69,9 +76,14 @@ impl Scope {
     /// returns `Pending` with a request that nobody took, gives `Err(Cancelled)`: the caller
     /// must then drop the code, which is how the request is delivered to code that waits in
     /// something that is not a cancellation point.
+    /// `waker` is (the identity of) the one `f` polls the code with.
     #[inline]
-    pub(crate) fn poll<R>(&mut self, f: impl FnOnce() -> Poll<R>) -> Poll<Result<R, Cancelled>> {
-        let mark = frame_begin();
+    pub(crate) fn poll<R>(
+        &mut self,
+        waker: WakerId,
+        f: impl FnOnce() -> Poll<R>,
+    ) -> Poll<Result<R, Cancelled>> {
+        let mark = frame_begin(waker, &mut self.root);
         let polled = self.enter(mark.level(), f);
         let own = FrameScope {
             outer_taken: &mut self.outer_taken,
@@ -79,6 +91,7 @@ impl Scope {
             delivered: &mut self.delivered,
             handling: &mut self.handling,
             message: &mut self.message,
+            root: &mut self.root,
         };
         match frame_end(mark, own, polled.is_pending()) {
             Some(cancelled) => Poll::Ready(Err(cancelled)),
@@ -114,13 +127,14 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::Scope;
+    use crate::point::WakerId;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
     fn poll_in<F: Future>(scope: &mut Scope, fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
         let mut cx = Context::from_waker(Waker::noop());
-        match scope.poll(|| fut.poll(&mut cx)) {
+        match scope.poll(WakerId::NONE, || fut.poll(&mut cx)) {
             Poll::Ready(Ok(out)) => Poll::Ready(out),
             Poll::Ready(Err(c)) => panic!("the scope dropped its code for {c:?}"),
             Poll::Pending => Poll::Pending,
@@ -153,7 +167,9 @@ mod tests {
         outer.cancel(None);
         let mut cp = pin!(crate::checkpoint());
         let mut cx = Context::from_waker(Waker::noop());
-        let polled = outer.poll(|| inner.poll(|| cp.as_mut().poll(&mut cx)));
+        let polled = outer.poll(WakerId::NONE, || {
+            inner.poll(WakerId::NONE, || cp.as_mut().poll(&mut cx))
+        });
         assert!(matches!(polled, Poll::Ready(Ok(Ok(Err(_))))));
         assert!(outer.was_delivered() && !inner.was_delivered());
     }
@@ -167,7 +183,7 @@ mod tests {
             let mut scope = Scope::default();
             scope.cancel(None);
             let mut task = None;
-            let _ = scope.poll(|| {
+            let _ = scope.poll(WakerId::NONE, || {
                 task = Some(crate::task().eager().spawn(async {
                     crate::checkpoint().await?;
                     crate::Ok(1)

@@ -12,7 +12,10 @@
 //!
 //! Dropping a `Task` detaches it: the task keeps running (the runtime owns it, so asyncio's "keep
 //! a reference or it may be garbage-collected" pitfall does not exist here). If a detached task
-//! ends in an error or a panic, taskio reports it through `tracing`.
+//! ends in an error or a panic, taskio reports it through `tracing`. The one exception is code
+//! that waited for the task when a cancel came and lets it go while it handles that cancel (it
+//! returns with `?` from a `select!` or a loop over `FuturesUnordered`): it was waiting for the
+//! task when it was cancelled, so the task is cancelled too, as the handle goes.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -33,6 +36,12 @@ pub use crate::id::{TaskId, TaskState};
 /// cancellation point that forwards: if the awaiting task is cancelled, the awaited task is
 /// cancelled too (as in asyncio), and the await goes on until it finishes. Use
 /// [`shield`](crate::shield()) to await without forwarding.
+///
+/// That holds for every handle the code waits for at once, in a `tokio::select!` or a
+/// `FuturesUnordered`, although one point takes the request (delivery is edge-triggered): a
+/// handle that finds its awaiter handling a cancel that came while it waited passes it on at
+/// its next poll, or as it is dropped if it is not polled again. Tasks first awaited in the
+/// cleanup are not cancelled by it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -274,17 +283,23 @@ impl<T: Send + 'static> Future for Task<T> {
         // A cancellation of the awaiting task is passed on to the awaited one, and the await
         // goes on: its outcome (cancelled, or a value if it suppressed the request) is ours.
         let cell = &this.cell;
-        let mut register = |task: &Arc<dyn crate::task_core::TaskCore>,
-                            waker: &std::task::Waker| {
-            cell.register_awaiter(task, waker)
+        let mut register = |owner: crate::point::Owner<'_>, waker: &std::task::Waker| {
+            cell.register_awaiter(owner, waker)
         };
-        if let Some((cancel, _)) =
-            crate::context::take_cancel_registering(cx.waker(), &mut register)
-        {
+        // Delivery is edge-triggered: beside other points (a `select!`, `FuturesUnordered` of
+        // handles) another one may have taken the request. The awaiting code is then handling
+        // it, and every task it was waiting for is cancelled too, once.
+        let (took, handling) = crate::context::take_cancel_registering(cx.waker(), &mut register);
+        let forwarded = took.is_some();
+        if let Some(cancel) = took {
             crate::debug_mode::forwarded(crate::context::current_id());
             this.cell.header.request_cancel(cancel.into_message());
         }
-        let polled = this.cell.poll_output(cx);
+        let (polled, forward) = this.cell.poll_awaited(cx, handling);
+        if forward && !forwarded {
+            crate::debug_mode::forwarded(crate::context::current_id());
+            this.cell.header.request_cancel(None);
+        }
         if polled.is_pending() && crate::context::current_id() == Some(this.cell.header.id) {
             // It would wait for itself forever (asyncio raises at once too).
             return Poll::Ready(Err(crate::Error::msg(format!(
@@ -298,6 +313,15 @@ impl<T: Send + 'static> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        // Code that waited for the task and is handling a cancel now (it took it elsewhere and
+        // returns, `r?` in a `select!`) passes the cancel on before it lets the task go.
+        if !self.cell.header.is_complete()
+            && crate::context::handling_cancel()
+            && self.cell.take_forward()
+        {
+            crate::debug_mode::forwarded(crate::context::current_id());
+            self.cell.header.request_cancel(None);
+        }
         self.cell.detach();
     }
 }

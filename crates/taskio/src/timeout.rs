@@ -551,7 +551,7 @@ where
             Poll::Ready(Ok(output)) => output.into_result(),
             Poll::Ready(Err(cancelled)) => {
                 // Delivered by dropping the work, which waited in no cancellation point.
-                this.work.set(Work::Dropped);
+                crate::context::dropping(true, || this.work.set(Work::Dropped));
                 Err(cancelled.into())
             }
             Poll::Pending => return Poll::Pending,

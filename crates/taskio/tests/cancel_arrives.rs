@@ -219,15 +219,34 @@ both! {
     }
 }
 
+/// A taskio sleep of 100 units inside `FuturesUnordered` that counts in `cleaned` the times
+/// it got `Err(Cancelled)` (and could clean up) rather than being dropped.
+fn counted_sleep(
+    unit: Duration,
+    cleaned: &Arc<std::sync::atomic::AtomicUsize>,
+) -> impl std::future::Future<Output = taskio::Result<()>> + Send + 'static {
+    let cleaned = cleaned.clone();
+    async move {
+        let slept = taskio::sleep(units(unit, 100.0)).await;
+        if slept.is_err() {
+            cleaned.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(slept?)
+    }
+}
+
 both! {
     async fn a_timeout_around_futures_unordered_works_outside_any_task_too() {
-        // Outside a taskio task there is nobody to register the inner wakers with: the
-        // timeout's frame delivers its request by dropping the combinator.
+        // Outside a taskio task (a plain tokio task, as `#[tokio::main]`'s main), the timeout's
+        // scope keeps the inner wakers itself: its deadline wakes them, and the sleep that
+        // takes the request gets `Err(Cancelled)` and cleans up instead of being dropped.
         bounded(async {
+            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let start = Instant::now();
+            let inner = cleaned.clone();
             let out = tokio::task::spawn(taskio::timeout(UNIT, async move {
                 let mut all: FuturesUnordered<_> =
-                    (0..3).map(|_| taskio::sleep(units(UNIT, 100.0))).collect();
+                    (0..3).map(|_| counted_sleep(UNIT, &inner)).collect();
                 while let Some(r) = all.next().await {
                     r?;
                 }
@@ -237,6 +256,63 @@ both! {
             .unwrap();
             assert!(out.unwrap_err().is_timed_out());
             assert_ended_at(PAUSED, start, UNIT);
+            assert_eq!(cleaned.load(Ordering::SeqCst), 1, "one point took the request");
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_gather_outside_any_task_stops_an_input_inside_futures_unordered() {
+        bounded(async {
+            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let start = Instant::now();
+            let inner = cleaned.clone();
+            let waiting = async move {
+                let mut all: FuturesUnordered<_> =
+                    (0..2).map(|_| counted_sleep(UNIT, &inner)).collect();
+                while let Some(r) = all.next().await {
+                    r?;
+                }
+                taskio::Ok(())
+            };
+            let failing = async {
+                taskio::sleep(UNIT).await?;
+                Err::<(), _>(taskio::Error::msg("boom"))
+            };
+            let e = taskio::gather!(waiting, failing).await.unwrap_err();
+            assert_eq!(e.to_string(), "boom");
+            assert_ended_at(PAUSED, start, UNIT);
+            assert_eq!(cleaned.load(Ordering::SeqCst), 1, "one point took the request");
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn nested_timeouts_outside_any_task_wake_the_points_of_the_inner_one() {
+        // The outer timeout is the outermost scope: the inner one's points register with it,
+        // and the inner deadline wakes them.
+        bounded(async {
+            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let start = Instant::now();
+            let inner = cleaned.clone();
+            let out = taskio::timeout(units(UNIT, 50.0), async move {
+                let fired = taskio::timeout(UNIT, async move {
+                    let mut all: FuturesUnordered<_> =
+                        (0..2).map(|_| counted_sleep(UNIT, &inner)).collect();
+                    while let Some(r) = all.next().await {
+                        r?;
+                    }
+                    taskio::Ok(())
+                })
+                .await;
+                taskio::Ok(fired.unwrap_err().is_timed_out())
+            })
+            .await;
+            assert!(out.unwrap());
+            assert_ended_at(PAUSED, start, UNIT);
+            assert_eq!(cleaned.load(Ordering::SeqCst), 1, "one point took the request");
         })
         .await;
     }
@@ -582,40 +658,199 @@ both! {
     }
 }
 
+/// Three tasks that wait in a tokio timer (not a cancellation point) for 100 units, and their
+/// handles for looking at them after their `Task`s have moved away.
+fn sleepers(unit: Duration) -> (Vec<taskio::Task<()>>, Vec<taskio::TaskHandle>) {
+    let tasks: Vec<_> = (0..3)
+        .map(|_| {
+            taskio::spawn(async move {
+                tokio::time::sleep(units(unit, 100.0)).await;
+                taskio::Ok(())
+            })
+        })
+        .collect();
+    let handles = tasks.iter().map(|t| t.handle()).collect();
+    (tasks, handles)
+}
+
+/// Waits until every task of `handles` is done, and asserts that each ended cancelled.
+async fn all_cancelled(handles: &[taskio::TaskHandle]) {
+    until(|| handles.iter().all(|h| h.is_done())).await;
+    for h in handles {
+        assert_eq!(h.state(), TaskState::Cancelled, "{h:?}");
+    }
+}
+
 both! {
-    async fn a_futures_unordered_of_task_handles_sees_the_cancel() {
-        // Awaiting handles inside FuturesUnordered: the request wakes them, one takes it and
-        // forwards it to its task, and code that propagates the outcome ends at once.
+    async fn a_futures_unordered_of_task_handles_cancels_every_awaited_task() {
+        // The request wakes every handle; one takes it, and the others see their awaiter
+        // handling it: each passes it on. Code that propagates the outcome ends at once, and
+        // no task it was waiting for is left running.
         bounded(async {
-            let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+            let (tx, rx) = tokio::sync::oneshot::channel();
             let outer = taskio::spawn(async move {
-                let children: Vec<_> = (0..3)
-                    .map(|_| {
-                        taskio::spawn(async {
-                            tokio::time::sleep(units(UNIT, 100.0)).await;
-                            taskio::Ok(())
-                        })
-                    })
-                    .collect();
-                let ids: Vec<_> = children.iter().map(|t| t.id()).collect();
-                first_tx.send(ids).unwrap();
+                let (children, handles) = sleepers(UNIT);
+                tx.send(handles).unwrap();
                 let mut all: FuturesUnordered<_> = children.into_iter().collect();
                 while let Some(r) = all.next().await {
                     r?;
                 }
                 taskio::Ok(())
             });
-            let ids = first_rx.await.unwrap();
+            let handles = rx.await.unwrap();
             taskio::sleep(UNIT).await.unwrap();
             let start = Instant::now();
             outer.cancel();
             assert!(outer.await.unwrap_err().is_cancelled());
+            all_cancelled(&handles).await;
             assert_ended_at(PAUSED, start, Duration::ZERO);
-            let cancelled = taskio::all_tasks()
-                .into_iter()
-                .filter(|t| ids.contains(&t.id))
-                .count();
-            assert!(cancelled <= 2, "the forwarded cancel ended one child");
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn code_that_collects_every_outcome_gets_each_awaited_task_cancelled() {
+        bounded(async {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let outer = taskio::spawn(async move {
+                let (children, handles) = sleepers(UNIT);
+                tx.send(handles).unwrap();
+                let all: FuturesUnordered<_> = children.into_iter().collect();
+                let outcomes: Vec<_> = all.collect().await;
+                taskio::Ok(outcomes)
+            });
+            let handles = rx.await.unwrap();
+            taskio::sleep(UNIT).await.unwrap();
+            let start = Instant::now();
+            outer.cancel();
+            let outcomes = outer.await.unwrap();
+            assert_eq!(outcomes.len(), 3);
+            assert!(outcomes.iter().all(|r| r.as_ref().unwrap_err().is_cancelled()));
+            all_cancelled(&handles).await;
+            assert_ended_at(PAUSED, start, Duration::ZERO);
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_select_over_two_handles_and_a_point_cancels_both_tasks() {
+        // Whichever branch takes the request (select! polls them in random order), the code
+        // returns at once, and both tasks it waited for are cancelled: a handle that is polled
+        // after the request passes it on, one that is dropped unpolled passes it on as it goes.
+        for _ in 0..8 {
+            bounded(async {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let outer = taskio::spawn(async move {
+                    let (mut children, handles) = sleepers(UNIT);
+                    tx.send(handles).unwrap();
+                    let (mut a, mut b) = (children.remove(0), children.remove(0));
+                    tokio::select! {
+                        r = &mut a => r?,
+                        r = &mut b => r?,
+                        r = taskio::sleep(units(UNIT, 100.0)) => r?,
+                    }
+                    taskio::Ok(())
+                });
+                let handles = rx.await.unwrap();
+                taskio::sleep(UNIT).await.unwrap();
+                let start = Instant::now();
+                outer.cancel();
+                assert!(outer.await.unwrap_err().is_cancelled());
+                all_cancelled(&handles[..2]).await;
+                assert_ended_at(PAUSED, start, Duration::ZERO);
+                handles[2].cancel();
+            })
+            .await;
+        }
+    }
+}
+
+both! {
+    async fn a_timeout_around_futures_unordered_of_handles_cancels_every_task() {
+        bounded(async {
+            let (children, handles) = sleepers(UNIT);
+            let start = Instant::now();
+            let out = taskio::timeout(UNIT, async move {
+                let mut all: FuturesUnordered<_> = children.into_iter().collect();
+                while let Some(r) = all.next().await {
+                    r?;
+                }
+                taskio::Ok(())
+            })
+            .await;
+            assert!(out.unwrap_err().is_timed_out());
+            all_cancelled(&handles).await;
+            assert_ended_at(PAUSED, start, UNIT);
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_task_first_awaited_in_the_cleanup_is_not_cancelled() {
+        // Only the tasks the code waited for when the cancel came are cancelled: the cleanup
+        // may start tasks, wait for them beside a timer, let one go, and they all run on.
+        bounded(async {
+            let outer = taskio::spawn(async move {
+                let Err(cancelled) = taskio::sleep(units(UNIT, 100.0)).await else {
+                    unreachable!("the sleep is cancelled");
+                };
+                let work = || {
+                    taskio::spawn(async move {
+                        tokio::time::sleep(units(UNIT, 2.0)).await;
+                        taskio::Ok(7)
+                    })
+                };
+                let mut all: FuturesUnordered<_> = [work(), work()].into_iter().collect();
+                let mut sum = 0;
+                while let Some(r) = all.next().await {
+                    sum += r?;
+                }
+                let mut let_go = work();
+                let left = let_go.handle();
+                tokio::select! {
+                    _ = &mut let_go => unreachable!("it takes 2 units"),
+                    _ = tokio::time::sleep(UNIT) => {}
+                }
+                drop(let_go);
+                Ok::<_, taskio::Error>((sum, left, cancelled))
+            });
+            taskio::sleep(UNIT).await.unwrap();
+            outer.cancel();
+            let (sum, left, _) = outer.await.unwrap();
+            assert_eq!(sum, 14);
+            taskio::sleep(units(UNIT, 2.0)).await.unwrap();
+            assert_eq!(left.state(), TaskState::Finished);
+        })
+        .await;
+    }
+}
+
+both! {
+    async fn a_shielded_task_is_not_cancelled_when_its_awaiter_is() {
+        bounded(async {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let outer = taskio::spawn(async move {
+                let (mut children, handles) = sleepers(UNIT);
+                tx.send(handles).unwrap();
+                let mut kept = children.remove(0);
+                tokio::select! {
+                    r = taskio::shield(&mut kept) => r?,
+                    r = taskio::sleep(units(UNIT, 100.0)) => r?,
+                }
+                taskio::Ok(())
+            });
+            let handles = rx.await.unwrap();
+            taskio::sleep(UNIT).await.unwrap();
+            outer.cancel();
+            assert!(outer.await.unwrap_err().is_cancelled());
+            taskio::sleep(units(UNIT, 1.0)).await.unwrap();
+            assert_eq!(handles[0].state(), TaskState::Running);
+            for h in &handles {
+                h.cancel();
+            }
         })
         .await;
     }

@@ -30,7 +30,7 @@ use std::task::{Context, Poll, Waker};
 use crate::context::take_cancel_at;
 use crate::error::{Cancelled, Error, Result};
 use crate::output::TaskOutput;
-use crate::point::Registration;
+use crate::point::{Registration, WakerId};
 use crate::ready_queue::{Entry, ReadyQueue, Spares};
 use crate::scope::Scope;
 use small::Small;
@@ -583,6 +583,7 @@ where
             }),
             None => poll_in(&mut child.scope, fut.as_mut(), cx),
         });
+        let by_drop = matches!(polled, Ok(Poll::Ready(Err(_))));
         let outcome = match polled {
             Ok(Poll::Pending) => return,
             Ok(Poll::Ready(Ok(output))) => output.into_result(),
@@ -595,7 +596,7 @@ where
             unreachable!("taskio: the input polled was running");
         };
         let entry = child.entry.take();
-        let dropped = self.drop_input(ended);
+        let dropped = crate::context::dropping(by_drop, || self.drop_input(ended));
         // After the input: a waker it held is gone with it, so the entry may be unique.
         if let Some(entry) = entry
             && self.starts_left()
@@ -748,7 +749,7 @@ pub(crate) fn poll_in<F: Future + ?Sized>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<F::Output, Cancelled>> {
-    scope.poll(|| fut.poll(cx))
+    scope.poll(WakerId::of(cx.waker()), || fut.poll(cx))
 }
 
 #[cfg(test)]
