@@ -412,6 +412,19 @@ pin_project! {
         cancelling_at_start: Option<u32>,
         life: Life,
     }
+
+    impl<F> PinnedDrop for Timeout<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped before it returned (`select!`, tokio's own timeout): a panic in the work's
+            // `Drop` is reported, never unwound out of this drop (which may run in an unwind).
+            let mut work = this.project().work;
+            if let WorkProj::Running { .. } = work.as_mut().project()
+                && let Err(panicked) = crate::spawn::catch(|| work.set(Work::Dropped))
+            {
+                crate::report::dropped("timeout", &panicked);
+            }
+        }
+    }
 }
 
 impl<F> Timeout<F>
@@ -550,9 +563,16 @@ where
         let output = match crate::gather::poll_in(this.scope, fut, cx) {
             Poll::Ready(Ok(output)) => output.into_result(),
             Poll::Ready(Err(cancelled)) => {
-                // Delivered by dropping the work, which waited in no cancellation point.
-                crate::context::dropping(true, || this.work.set(Work::Dropped));
-                Err(cancelled.into())
+                // Delivered by dropping the work, which waited in no cancellation point. A
+                // panic in its `Drop` is the timeout's failure, in place of the cancel (`set`
+                // stores `Dropped` even then).
+                let dropped = crate::spawn::catch(|| {
+                    crate::context::dropping(true, || this.work.set(Work::Dropped))
+                });
+                match dropped {
+                    Ok(()) => Err(cancelled.into()),
+                    Err(panicked) => Err(panicked),
+                }
             }
             Poll::Pending => return Poll::Pending,
         };
