@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use futures_util::FutureExt;
 use support::faults::{WaitIn, wait_in};
 use support::{both, bounded};
