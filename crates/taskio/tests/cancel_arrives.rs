@@ -219,20 +219,37 @@ both! {
     }
 }
 
-/// A taskio sleep of 100 units inside `FuturesUnordered` that counts in `cleaned` the times
-/// it got `Err(Cancelled)` (and could clean up) rather than being dropped.
-fn counted_sleep(
+/// `n` taskio sleeps of 100 units in a `FuturesUnordered`, whose outcomes are propagated with
+/// `?`; each sleep that gets `Err(Cancelled)` (and could clean up, rather than being dropped)
+/// counts itself in the returned counter.
+fn unordered_sleeps(
+    n: usize,
     unit: Duration,
-    cleaned: &Arc<std::sync::atomic::AtomicUsize>,
-) -> impl std::future::Future<Output = taskio::Result<()>> + Send + 'static {
-    let cleaned = cleaned.clone();
-    async move {
-        let slept = taskio::sleep(units(unit, 100.0)).await;
-        if slept.is_err() {
-            cleaned.fetch_add(1, Ordering::SeqCst);
+) -> (
+    Arc<std::sync::atomic::AtomicUsize>,
+    impl std::future::Future<Output = taskio::Result<()>> + Send + 'static,
+) {
+    let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = cleaned.clone();
+    let wait = async move {
+        let mut all: FuturesUnordered<_> = (0..n)
+            .map(|_| {
+                let counter = counter.clone();
+                async move {
+                    let slept = taskio::sleep(units(unit, 100.0)).await;
+                    if slept.is_err() {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                    taskio::Ok(slept?)
+                }
+            })
+            .collect();
+        while let Some(r) = all.next().await {
+            r?;
         }
-        Ok(slept?)
-    }
+        taskio::Ok(())
+    };
+    (cleaned, wait)
 }
 
 both! {
@@ -241,19 +258,9 @@ both! {
         // scope keeps the inner wakers itself: its deadline wakes them, and the sleep that
         // takes the request gets `Err(Cancelled)` and cleans up instead of being dropped.
         bounded(async {
-            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (cleaned, wait) = unordered_sleeps(3, UNIT);
             let start = Instant::now();
-            let inner = cleaned.clone();
-            let out = tokio::task::spawn(taskio::timeout(UNIT, async move {
-                let mut all: FuturesUnordered<_> =
-                    (0..3).map(|_| counted_sleep(UNIT, &inner)).collect();
-                while let Some(r) = all.next().await {
-                    r?;
-                }
-                taskio::Ok(())
-            }))
-            .await
-            .unwrap();
+            let out = tokio::task::spawn(taskio::timeout(UNIT, wait)).await.unwrap();
             assert!(out.unwrap_err().is_timed_out());
             assert_ended_at(PAUSED, start, UNIT);
             assert_eq!(cleaned.load(Ordering::SeqCst), 1, "one point took the request");
@@ -265,17 +272,8 @@ both! {
 both! {
     async fn a_gather_outside_any_task_stops_an_input_inside_futures_unordered() {
         bounded(async {
-            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (cleaned, waiting) = unordered_sleeps(2, UNIT);
             let start = Instant::now();
-            let inner = cleaned.clone();
-            let waiting = async move {
-                let mut all: FuturesUnordered<_> =
-                    (0..2).map(|_| counted_sleep(UNIT, &inner)).collect();
-                while let Some(r) = all.next().await {
-                    r?;
-                }
-                taskio::Ok(())
-            };
             let failing = async {
                 taskio::sleep(UNIT).await?;
                 Err::<(), _>(taskio::Error::msg("boom"))
@@ -294,19 +292,10 @@ both! {
         // The outer timeout is the outermost scope: the inner one's points register with it,
         // and the inner deadline wakes them.
         bounded(async {
-            let cleaned = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (cleaned, wait) = unordered_sleeps(2, UNIT);
             let start = Instant::now();
-            let inner = cleaned.clone();
             let out = taskio::timeout(units(UNIT, 50.0), async move {
-                let fired = taskio::timeout(UNIT, async move {
-                    let mut all: FuturesUnordered<_> =
-                        (0..2).map(|_| counted_sleep(UNIT, &inner)).collect();
-                    while let Some(r) = all.next().await {
-                        r?;
-                    }
-                    taskio::Ok(())
-                })
-                .await;
+                let fired = taskio::timeout(UNIT, wait).await;
                 taskio::Ok(fired.unwrap_err().is_timed_out())
             })
             .await;

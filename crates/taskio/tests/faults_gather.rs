@@ -12,19 +12,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use support::faults::{WaitIn, wait_in};
+use support::faults::{Bomb, WaitIn, outside_or_in_task, wait_in};
 use support::{both, bounded};
-
-/// Panics with its own text when dropped, so that each case finds its own report.
-struct Bomb(String);
-
-impl Drop for Bomb {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("{}", self.0);
-        }
-    }
-}
 
 /// Reports (all their fields) that name `text`.
 fn reports(text: &str) -> Vec<String> {
@@ -109,14 +98,7 @@ both! {
                             Duration::from_millis(20),
                             taskio::gather(inputs),
                         );
-                        let elapsed = if in_task {
-                            taskio::spawn(async { taskio::Ok(timed.await.is_err()) })
-                                .await
-                                .unwrap()
-                        } else {
-                            let r = std::panic::AssertUnwindSafe(timed).catch_unwind().await;
-                            r.expect("a panic unwound out of the gather's drop").is_err()
-                        };
+                        let elapsed = outside_or_in_task(in_task, timed).await.is_err();
                         assert!(elapsed, "{bomb}");
                         assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
                     }
@@ -226,12 +208,7 @@ both! {
                         .try_into()
                         .unwrap_or_else(|_| unreachable!());
                     let gathered = async { taskio::gather!(waits, fails).await.map(|_| ()) };
-                    let e = if in_task {
-                        taskio::spawn(gathered).await.unwrap_err()
-                    } else {
-                        let r = std::panic::AssertUnwindSafe(gathered).catch_unwind().await;
-                        r.expect("a panic unwound out of gather!").unwrap_err()
-                    };
+                    let e = outside_or_in_task(in_task, gathered).await.unwrap_err();
                     assert!(!e.is_panic(), "{bomb}: {e:?}");
                     assert!(e.to_string().ends_with("first failure"), "{bomb}: {e:?}");
                     assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
@@ -244,14 +221,7 @@ both! {
                         Duration::from_millis(20),
                         taskio::gather!(waits, async { taskio::Ok(1) }),
                     );
-                    let elapsed = if in_task {
-                        taskio::spawn(async { taskio::Ok(timed.await.is_err()) })
-                            .await
-                            .unwrap()
-                    } else {
-                        let r = std::panic::AssertUnwindSafe(timed).catch_unwind().await;
-                        r.expect("a panic unwound out of gather!'s drop").is_err()
-                    };
+                    let elapsed = outside_or_in_task(in_task, timed).await.is_err();
                     assert!(elapsed, "{bomb}");
                     assert_eq!(reports(&bomb).len(), 1, "{bomb}: reported once");
                 }

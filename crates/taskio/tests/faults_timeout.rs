@@ -4,20 +4,8 @@
 
 mod support;
 
-use futures_util::FutureExt;
-use support::faults::{WaitIn, wait_in};
+use support::faults::{Bomb, WaitIn, outside_or_in_task, wait_in};
 use support::{both, bounded};
-
-/// Panics with its own text when dropped, so that each case finds its own report.
-struct Bomb(String);
-
-impl Drop for Bomb {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("{}", self.0);
-        }
-    }
-}
 
 /// Work that holds a bomb and waits an hour in what `kind` says.
 async fn bomb_waits(kind: WaitIn, bomb: String) -> taskio::Result<()> {
@@ -31,15 +19,7 @@ both! {
             for in_task in [false, true] {
                 let bomb = format!("deadline bomb {in_task} {PAUSED}");
                 let timed = taskio::timeout(UNIT, bomb_waits(WaitIn::Tokio, bomb.clone()));
-                let out = if in_task {
-                    taskio::spawn(timed).await
-                } else {
-                    std::panic::AssertUnwindSafe(timed)
-                        .catch_unwind()
-                        .await
-                        .expect("a panic unwound out of the timeout")
-                };
-                let e = out.unwrap_err();
+                let e = outside_or_in_task(in_task, timed).await.unwrap_err();
                 assert!(e.is_panic(), "{bomb}: {e:?}");
                 assert!(e.to_string().contains(&bomb), "{bomb}: {e}");
             }
@@ -59,14 +39,7 @@ both! {
                         UNIT,
                         taskio::timeout(UNIT * 3600, bomb_waits(kind, bomb.clone())),
                     );
-                    let elapsed = if in_task {
-                        taskio::spawn(async { taskio::Ok(timed.await.is_err()) })
-                            .await
-                            .unwrap()
-                    } else {
-                        let r = std::panic::AssertUnwindSafe(timed).catch_unwind().await;
-                        r.expect("a panic unwound out of the timeout's drop").is_err()
-                    };
+                    let elapsed = outside_or_in_task(in_task, timed).await.is_err();
                     assert!(elapsed, "{bomb}");
                     assert_eq!(
                         support::capture::reports_with(&bomb).len(),

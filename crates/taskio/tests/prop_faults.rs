@@ -287,15 +287,8 @@ impl CloneResults for Vec<taskio::Result<u64>> {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2048)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: support::proptest_cases(2048), failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn faults_end_in_one_outcome_and_every_failure_is_seen_once(c in case()) {
         install();

@@ -192,15 +192,8 @@ fn run_case(
     })
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CASES)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: support::proptest_cases(DEFAULT_CASES), ..ProptestConfig::default() })]
 
     #[test]
     fn every_task_a_stopped_wait_was_waiting_for_is_cancelled_with_it(

@@ -884,15 +884,8 @@ fn gather_settled_cancelled_keeps_failures() {
     assert_eq!(seen, 1, "the failure was neither returned nor reported");
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CASES)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: support::proptest_cases(DEFAULT_CASES), ..ProptestConfig::default() })]
 
     #[test]
     fn random_task_trees_match_the_oracle(

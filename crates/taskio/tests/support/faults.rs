@@ -48,6 +48,38 @@ impl fmt::Display for BadDisplay {
 
 impl std::error::Error for BadDisplay {}
 
+/// Panics with its own text when dropped (unless already unwinding), so that each case finds
+/// its own report.
+pub struct Bomb(pub String);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("{}", self.0);
+        }
+    }
+}
+
+/// Awaits `fut` in a spawned taskio task (`in_task`), or right here, outside any task, failing
+/// the test if a panic unwinds out of it.
+pub async fn outside_or_in_task<F>(in_task: bool, fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    use futures_util::FutureExt;
+    if in_task {
+        taskio::spawn(async move { taskio::Ok(fut.await) })
+            .await
+            .expect("the task that awaits it ends with its output")
+    } else {
+        std::panic::AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .expect("a panic unwound out of it")
+    }
+}
+
 /// Panics when dropped (unless already unwinding).
 pub struct DropBomb;
 

@@ -42,6 +42,14 @@ macro_rules! both {
 }
 pub(crate) use both;
 
+/// The number of cases a property test runs: `PROPTEST_CASES`, or `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// `units` of `unit`.
 pub fn units(unit: Duration, units: f64) -> Duration {
     unit.mul_f64(units)
