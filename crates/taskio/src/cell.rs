@@ -12,6 +12,7 @@ use std::any::Any;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use crate::context::Awaiter;
 use crate::error::{Error, Result};
 use crate::header::{
     AWAIT_REGISTERED, COMPLETE, DETACHED, Header, OUTCOME_CANCELLED, OUTCOME_FAILED, OUTCOME_OK,
@@ -47,45 +48,84 @@ impl<T> Slot<T> {
     }
 
     /// Makes `waker` the one woken at completion (the handle's await), and returns the
-    /// handle's `forward` flag (see [`Joiner::Waker`]).
-    fn register_join(&mut self, waker: &Waker) -> &mut bool {
+    /// handle's [`Watch`].
+    fn register_join(&mut self, waker: &Waker) -> &mut Watch {
         self.awaiter = crate::context::current_id();
         if !matches!(self.joiner, Joiner::Waker { .. }) {
             self.joiner = Joiner::Waker {
                 waker: waker.clone(),
-                forward: false,
+                watch: Watch::default(),
             };
         }
         match &mut self.joiner {
-            Joiner::Waker { waker: w, forward } => {
+            Joiner::Waker { waker: w, watch } => {
                 if !w.will_wake(waker) {
                     w.clone_from(waker);
                 }
-                forward
+                watch
             }
             _ => unreachable!("the joiner was just made a waker"),
         }
     }
 
-    /// The handle's `forward` flag, taken (see [`Joiner::Waker`]).
-    fn take_forward(&mut self) -> bool {
+    /// Whether the handle must pass on the cancel that `awaiter` is handling now (see
+    /// [`Watch`]); at most once.
+    fn take_forward(&mut self, awaiter: Awaiter) -> bool {
+        let registered = self.point.is_registered();
         match &mut self.joiner {
-            Joiner::Waker { forward, .. } => std::mem::take(forward),
+            Joiner::Waker { watch, .. } => watch.take(awaiter, registered),
             _ => false,
         }
+    }
+}
+
+/// What a handle's await remembers of its awaiter, to pass on a cancel that another point took
+/// (delivery is edge-triggered: beside other points, in a `select!` or `FuturesUnordered`,
+/// only one takes it). It fits in [`Joiner`]'s padding, so the cell keeps its size.
+#[derive(Clone, Copy, Default, Debug)]
+struct Watch {
+    /// The handle was polled, pending, by code that was not handling a cancel.
+    armed: bool,
+    /// The number of the awaiting task's poll that polled it last so ([`Header::begin_poll`]).
+    poll: u16,
+}
+
+impl Watch {
+    /// A pending poll of the handle.
+    fn polled(&mut self, awaiter: Awaiter) {
+        if !awaiter.handling {
+            self.armed = true;
+            self.poll = awaiter.poll.unwrap_or(0);
+        }
+    }
+
+    /// The awaiter handles a cancel now: the handle passes it on if it was still being awaited
+    /// when the cancel came. It was if its await is registered with a foreign waker (a
+    /// `FuturesUnordered` holds it, and the cancel woke it), or if its task's poll that ended
+    /// just before the cancel, or this one, polled it (a `select!` polls every branch at every
+    /// poll). A handle awaited once and then kept (a `select!` that another branch won, long
+    /// ago) is not: its task is detached when it goes, as any dropped handle's is.
+    fn take(&mut self, awaiter: Awaiter, registered: bool) -> bool {
+        if !awaiter.handling || !self.armed {
+            return false;
+        }
+        let recent = match awaiter.poll {
+            // Outside any task there is no poll count: any earlier await counts.
+            None => true,
+            Some(now) => self.poll == now || self.poll == now.wrapping_sub(1),
+        };
+        self.armed = false;
+        registered || recent
     }
 }
 
 /// Who a task's completion is for (see `Slot::joiner`), and, once it is done, that it is.
 enum Joiner {
     Nobody,
-    /// The handle's await. `forward`: it waits on behalf of code that was not handling a cancel
-    /// when it last polled; if that code is found handling one now (taken by another point
-    /// beside the handle, in a `select!` or `FuturesUnordered`), the handle passes it on, once.
-    /// (Here, not in the slot: it fits in the enum's padding, and the cell keeps its size.)
+    /// The handle's await, and what it remembers of its awaiter ([`Watch`]).
     Waker {
         waker: Waker,
-        forward: bool,
+        watch: Watch,
     },
     Set(Link),
     /// The outcome is stored (and maybe taken since): nobody is waiting any more.
@@ -209,14 +249,13 @@ impl<T> Cell<T> {
         Poll::Pending
     }
 
-    /// [`Cell::poll_output`] for the handle's own await, which passes its awaiter's cancel on:
-    /// `handling` says whether the awaiting code is handling a delivered cancel now. Returns,
-    /// with the poll, whether the handle must pass that cancel on to the task: the awaiting
-    /// code was not handling one when it polled before (see `Slot::forward`).
+    /// [`Cell::poll_output`] for the handle's own await, which passes its awaiter's cancel on.
+    /// Returns, with the poll, whether the handle must pass on the cancel that the awaiting
+    /// code is handling now, taken by another point (see [`Watch`]).
     pub(crate) fn poll_awaited(
         &self,
         cx: &mut Context<'_>,
-        handling: bool,
+        awaiter: Awaiter,
     ) -> (Poll<Result<T>>, bool) {
         let mut slot = lock(&self.slot);
         if let Some(out) = slot.output.take() {
@@ -226,21 +265,18 @@ impl<T> Cell<T> {
             !slot.is_done(),
             "taskio: a Task was polled after its result was taken"
         );
-        let armed = slot.register_join(cx.waker());
-        let forward = if handling {
-            std::mem::take(armed)
-        } else {
-            *armed = true;
-            false
-        };
+        let registered = slot.point.is_registered();
+        let watch = slot.register_join(cx.waker());
+        let forward = watch.take(awaiter, registered);
+        watch.polled(awaiter);
         (Poll::Pending, forward)
     }
 
     /// The handle is dropped, unfinished, while the code that awaited it is handling a cancel:
-    /// whether it must pass that cancel on (the code began waiting before; see `Slot::forward`).
-    pub(crate) fn take_forward(&self) -> bool {
+    /// whether it must pass that cancel on (see [`Watch`]).
+    pub(crate) fn take_forward(&self, awaiter: Awaiter) -> bool {
         let mut slot = lock(&self.slot);
-        slot.awaiter == crate::context::current_id() && slot.take_forward()
+        slot.awaiter == crate::context::current_id() && slot.take_forward(awaiter)
     }
 
     /// Takes the outcome if the task is done.

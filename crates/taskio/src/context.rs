@@ -256,19 +256,48 @@ pub(crate) fn put_back(level: u32, cancelled: Cancelled) -> bool {
 
 /// [`take_cancel_from`] for a point that keeps its registration elsewhere (a `Task` handle keeps
 /// it in its cell, so the handle stays one pointer): `register` is called only when `waker` is
-/// not the task's own. Gives, besides the request taken, whether the code is handling a cancel
-/// after it ([`handling_cancel`]; true when one was taken).
+/// not the task's own. Gives, besides the request taken, what a handle needs to pass on a
+/// cancel that another point took ([`Awaiter`]).
 #[inline]
 pub(crate) fn take_cancel_registering(
     waker: &Waker,
     register: &mut Register<'_>,
-) -> (Option<Cancelled>, bool) {
+) -> (Option<Cancelled>, Awaiter) {
     CURRENT
         .try_with(|c| match c.take(Some((register, waker))) {
-            Some((cancelled, _)) => (Some(cancelled), true),
-            None => (None, c.handling_cancel()),
+            Some((cancelled, _)) => (
+                Some(cancelled),
+                Awaiter {
+                    handling: true,
+                    poll: c.poll_number(),
+                },
+            ),
+            None => (None, c.awaiter()),
         })
-        .unwrap_or((None, false))
+        .unwrap_or((None, Awaiter::NONE))
+}
+
+/// What a [`Task`](crate::Task) handle knows of the code that awaits it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Awaiter {
+    /// The code is handling a delivered cancel meant for it (the task's own, or an enclosing
+    /// scope's; not one that a scope nested deeper took for itself).
+    pub(crate) handling: bool,
+    /// The number of the current poll of its task ([`Header::begin_poll`]); `None` outside
+    /// any task.
+    pub(crate) poll: Option<u16>,
+}
+
+impl Awaiter {
+    const NONE: Awaiter = Awaiter {
+        handling: false,
+        poll: None,
+    };
+}
+
+/// The [`Awaiter`] that code polled now is.
+pub(crate) fn awaiter() -> Awaiter {
+    CURRENT.try_with(Current::awaiter).unwrap_or(Awaiter::NONE)
 }
 
 /// Runs `f` with `waker` covered: a combinator that polls its inputs with wakers of its own
@@ -302,31 +331,36 @@ pub(crate) fn request_visible() -> bool {
         .unwrap_or(false)
 }
 
-/// Whether the code polled now is handling a delivered cancel meant for it: the task's own
-/// (taken, and not taken back by `uncancel()`), or an enclosing scope's (taken during this
-/// poll, or being handled since an earlier one). A scope nested deeper that took its own
-/// request does not count: that cancel is not this code's. A [`Task`](crate::Task) handle asks
-/// this, to pass its awaiter's cancel on to the task it awaits even when another point took it.
-pub(crate) fn handling_cancel() -> bool {
-    CURRENT.try_with(Current::handling_cancel).unwrap_or(false)
-}
-
 impl Current {
-    fn handling_cancel(&self) -> bool {
-        if self.took.get() <= self.level.get() {
-            return true;
+    fn poll_number(&self) -> Option<u16> {
+        if !self.in_task.get() {
+            return None;
         }
-        if self.in_task.get()
-            && self
-                .task
-                .borrow()
-                .as_ref()
-                .is_some_and(|t| t.header().delivered())
+        self.task
+            .borrow()
+            .as_ref()
+            .map(|t| t.header().poll_number())
+    }
+
+    /// The code polled now, as an [`Awaiter`]. It is handling a delivered cancel meant for it
+    /// if it took the task's own (and no `uncancel()` took it back), or an enclosing scope's
+    /// (during this poll, or being handled since an earlier one). A scope nested deeper that
+    /// took its own request does not count: that cancel is not this code's.
+    fn awaiter(&self) -> Awaiter {
+        // One look at the task's header for both (a call through `dyn TaskCore`).
+        let (delivered, poll) = if self.in_task.get()
+            && let Some(t) = self.task.borrow().as_ref()
         {
-            return true;
-        }
+            let header = t.header();
+            (header.delivered(), Some(header.poll_number()))
+        } else {
+            (false, None)
+        };
         let base = self.base.get();
-        self.depth.get() > base && self.scopes.borrow()[base..].iter().any(|f| f.handling)
+        let handling = delivered
+            || self.took.get() <= self.level.get()
+            || (self.depth.get() > base && self.scopes.borrow()[base..].iter().any(|f| f.handling));
+        Awaiter { handling, poll }
     }
 }
 

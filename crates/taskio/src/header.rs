@@ -101,8 +101,13 @@ impl Wakeup {
 
 /// Where a task sits in the registry (8 bytes of its header): its shard, and its key there,
 /// which changes when the shard is compacted (read and written only under the shard's lock).
+/// Beside them, in the same 8 bytes (the cell's size is a measured choice), the task's poll
+/// count (see [`Header::begin_poll`]).
 pub(crate) struct RegistrySlot {
-    pub(crate) shard: u32,
+    pub(crate) shard: u16,
+    /// How many times the task has been polled, wrapping: written only by the thread that
+    /// polls it (tokio polls a task on one thread at a time), read by its awaits.
+    pub(crate) polls: std::sync::atomic::AtomicU16,
     pub(crate) key: std::sync::atomic::AtomicU32,
 }
 
@@ -394,6 +399,28 @@ impl Header {
     #[inline]
     pub(crate) fn load_state(&self) -> u64 {
         self.state.load(Ordering::Acquire)
+    }
+
+    /// Counts a poll of the task as it begins; gives its number. A `Task` handle that its code
+    /// polls records it, to tell later whether it was still being awaited when a cancel came
+    /// (see `Slot::joiner` in `cell.rs`).
+    #[inline]
+    pub(crate) fn begin_poll(&self) -> u16 {
+        let polls = &self.registry_slot.polls;
+        // Only the polling thread writes it: a load and a store, not a read-modify-write.
+        let next = polls
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(1);
+        polls.store(next, std::sync::atomic::Ordering::Relaxed);
+        next
+    }
+
+    /// The number of the task's current (or latest) poll.
+    #[inline]
+    pub(crate) fn poll_number(&self) -> u16 {
+        self.registry_slot
+            .polls
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the task's code is handling a delivered request (see [`DELIVERED`]).

@@ -159,6 +159,11 @@ impl Registration {
         }));
     }
 
+    /// Whether the point's waker is registered with an owner.
+    pub(crate) fn is_registered(&self) -> bool {
+        self.slot.is_some()
+    }
+
     /// Leaves the task's list (the point ended, or moved). Inline: most points never
     /// registered, and pay one test of a null pointer.
     #[inline]

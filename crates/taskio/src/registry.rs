@@ -99,7 +99,9 @@ fn lock(shard: &Shard) -> MutexGuard<'_, Tasks> {
 /// A place in this thread's shard, for a task about to be made; [`insert`] fills it in.
 pub(crate) fn slot() -> Slot {
     Slot {
-        shard: my_shard() as u32,
+        // SHARDS is 32: a shard's index fits in 16 bits.
+        shard: my_shard() as u16,
+        polls: std::sync::atomic::AtomicU16::new(0),
         key: AtomicU32::new(u32::MAX),
     }
 }

@@ -855,6 +855,7 @@ where
         let armed = Header::undelivered(state);
         // The context holds a reference of its own: the one here stays with the body until the
         // body is dropped, so that no completion path has to move it out of a pinned place.
+        core.header().begin_poll();
         let entered = crate::context::enter(core.clone(), cx.waker(), armed);
         let started = crate::debug_mode::poll_started();
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(cx)));

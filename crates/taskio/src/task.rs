@@ -13,9 +13,10 @@
 //! Dropping a `Task` detaches it: the task keeps running (the runtime owns it, so asyncio's "keep
 //! a reference or it may be garbage-collected" pitfall does not exist here). If a detached task
 //! ends in an error or a panic, taskio reports it through `tracing`. The one exception is code
-//! that waited for the task when a cancel came and lets it go while it handles that cancel (it
-//! returns with `?` from a `select!` or a loop over `FuturesUnordered`): it was waiting for the
-//! task when it was cancelled, so the task is cancelled too, as the handle goes.
+//! that was waiting for the task when a cancel came and lets it go while it handles that cancel
+//! (it returns with `?` from a `select!` or a loop over `FuturesUnordered`): it was cancelled
+//! while it awaited the task, so the task is cancelled too, as the handle goes. A handle that
+//! the code only keeps (a `select!` another branch won, earlier) is detached as usual.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -39,9 +40,9 @@ pub use crate::id::{TaskId, TaskState};
 ///
 /// That holds for every handle the code waits for at once, in a `tokio::select!` or a
 /// `FuturesUnordered`, although one point takes the request (delivery is edge-triggered): a
-/// handle that finds its awaiter handling a cancel that came while it waited passes it on at
-/// its next poll, or as it is dropped if it is not polled again. Tasks first awaited in the
-/// cleanup are not cancelled by it.
+/// handle that was being awaited when the cancel came (a `FuturesUnordered` holds it, or the
+/// task's poll just before polled it) passes it on at its next poll, or as it is dropped if it
+/// is not polled again. Tasks the cleanup awaits anew are not cancelled by it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -289,13 +290,13 @@ impl<T: Send + 'static> Future for Task<T> {
         // Delivery is edge-triggered: beside other points (a `select!`, `FuturesUnordered` of
         // handles) another one may have taken the request. The awaiting code is then handling
         // it, and every task it was waiting for is cancelled too, once.
-        let (took, handling) = crate::context::take_cancel_registering(cx.waker(), &mut register);
+        let (took, awaiter) = crate::context::take_cancel_registering(cx.waker(), &mut register);
         let forwarded = took.is_some();
         if let Some(cancel) = took {
             crate::debug_mode::forwarded(crate::context::current_id());
             this.cell.header.request_cancel(cancel.into_message());
         }
-        let (polled, forward) = this.cell.poll_awaited(cx, handling);
+        let (polled, forward) = this.cell.poll_awaited(cx, awaiter);
         if forward && !forwarded {
             crate::debug_mode::forwarded(crate::context::current_id());
             this.cell.header.request_cancel(None);
@@ -316,8 +317,9 @@ impl<T> Drop for Task<T> {
         // Code that waited for the task and is handling a cancel now (it took it elsewhere and
         // returns, `r?` in a `select!`) passes the cancel on before it lets the task go.
         if !self.cell.header.is_complete()
-            && crate::context::handling_cancel()
-            && self.cell.take_forward()
+            && let awaiter = crate::context::awaiter()
+            && awaiter.handling
+            && self.cell.take_forward(awaiter)
         {
             crate::debug_mode::forwarded(crate::context::current_id());
             self.cell.header.request_cancel(None);

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::{self, FuturesUnordered};
+use support::faults::{WaitIn, wait_in};
 use support::{assert_ended_at, both, bounded, units, until};
 use taskio::{CancellableExt, TaskState};
 use tokio::net::TcpListener;
@@ -814,6 +815,53 @@ both! {
             assert_eq!(left.state(), TaskState::Finished);
         })
         .await;
+    }
+}
+
+both! {
+    async fn a_handle_kept_after_a_select_another_branch_won_is_detached_not_cancelled() {
+        // The code stopped waiting for the task long before the cancel (a `select!` that its
+        // timer won), kept the handle, and lets it go as it is cancelled later: the task was
+        // not being awaited, so it is detached, as any dropped handle's task is. Whether the
+        // code then waits in a taskio point or in a tokio timer (dropped by the task's frame),
+        // and also when the cleanup awaits the task anew (a new await, not cancelled).
+        for (wait, cleanup_awaits) in [(WaitIn::Taskio, false), (WaitIn::Tokio, false), (WaitIn::Taskio, true)] {
+            bounded(async {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let outer = taskio::spawn(async move {
+                    let mut background = taskio::spawn(async move {
+                        tokio::time::sleep(units(UNIT, 5.0)).await;
+                        taskio::Ok(1)
+                    });
+                    tx.send(background.handle()).unwrap();
+                    tokio::select! {
+                        _ = &mut background => unreachable!("it takes 5 units"),
+                        () = tokio::time::sleep(units(UNIT, 0.5)) => {}
+                    }
+                    taskio::sleep(units(UNIT, 0.5)).await?; // a poll between: no longer awaited
+                    let waited = wait_in(wait, 100_000).await;
+                    if cleanup_awaits {
+                        assert!(waited.is_err());
+                        return Ok(background.await? + 10);
+                    }
+                    waited?;
+                    taskio::Ok(0)
+                });
+                let background = rx.await.unwrap();
+                taskio::sleep(units(UNIT, 2.0)).await.unwrap();
+                outer.cancel();
+                let outcome = outer.await;
+                if cleanup_awaits {
+                    assert_eq!(outcome.unwrap(), 11);
+                } else {
+                    assert!(outcome.unwrap_err().is_cancelled());
+                    assert_eq!(background.state(), TaskState::Running);
+                    taskio::sleep(units(UNIT, 4.0)).await.unwrap();
+                }
+                assert_eq!(background.state(), TaskState::Finished);
+            })
+            .await;
+        }
     }
 }
 
