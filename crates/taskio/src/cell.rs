@@ -286,7 +286,7 @@ impl<T> Cell<T> {
 
     /// The handle, awaited with `waker` (not its awaiting task's own), registers it with the
     /// awaiting `task`, so that a cancel of that task wakes the await.
-    pub(crate) fn register_awaiter(&self, owner: crate::point::Owner<'_>, waker: &Waker) {
+    pub(crate) fn register_awaiter(&self, owner: crate::point::RegisterWith<'_>, waker: &Waker) {
         lock(&self.slot).point.register(owner, waker);
         self.header.mark_await_registered();
     }

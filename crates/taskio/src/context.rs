@@ -34,7 +34,7 @@ pub(crate) struct Frame {
 
 /// What a cancellation point does to be woken by its task's requests: registers the waker it
 /// was polled with (called only when that is not the task's own).
-pub(crate) type Register<'a> = dyn FnMut(crate::point::Owner<'_>, &Waker) + 'a;
+pub(crate) type Register<'a> = dyn FnMut(crate::point::RegisterWith<'_>, &Waker) + 'a;
 
 /// No request was taken (see [`Current::took`]).
 const NONE_TAKEN: u32 = u32::MAX;
@@ -218,7 +218,9 @@ pub(crate) fn take_cancel_from(
     CURRENT
         .try_with(|c| {
             c.take(Some((
-                &mut |owner: crate::point::Owner<'_>, waker: &Waker| point.register(owner, waker),
+                &mut |owner: crate::point::RegisterWith<'_>, waker: &Waker| {
+                    point.register(owner, waker)
+                },
                 waker,
             )))
         })
@@ -413,7 +415,7 @@ impl Current {
             if let Some((register, waker)) = point
                 && WakerId::of(waker) != self.covered.get()
             {
-                register(crate::point::Owner::Task(task), waker);
+                register(crate::point::RegisterWith::Task(task), waker);
             }
             if let Some(cancelled) = task.header().take_cancel() {
                 self.took.set(0);
@@ -424,7 +426,7 @@ impl Current {
             && WakerId::of(waker) != self.covered.get()
         {
             let root = self.root.take().unwrap_or_default();
-            register(crate::point::Owner::Root(&root), waker);
+            register(crate::point::RegisterWith::Root(&root), waker);
             self.root.set(Some(root));
         }
         let base = self.base.get();

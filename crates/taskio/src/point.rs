@@ -26,31 +26,31 @@ use crate::task_core::TaskCore;
 
 /// Who a point registers its waker with, and whose requests wake it.
 #[derive(Clone, Copy)]
-pub(crate) enum Owner<'a> {
+pub(crate) enum RegisterWith<'a> {
     /// The task that runs the point.
     Task(&'a Arc<dyn TaskCore>),
     /// Outside any task: the outermost cancel scope around the point.
     Root(&'a Arc<Points>),
 }
 
-/// What a registration keeps of its [`Owner`].
+/// What a registration keeps of whom it [registers with](RegisterWith).
 enum Held {
     Task(Arc<dyn TaskCore>),
     Root(Arc<Points>),
 }
 
 impl Held {
-    fn of(owner: Owner<'_>) -> Self {
+    fn of(owner: RegisterWith<'_>) -> Self {
         match owner {
-            Owner::Task(t) => Held::Task(t.clone()),
-            Owner::Root(r) => Held::Root(r.clone()),
+            RegisterWith::Task(t) => Held::Task(t.clone()),
+            RegisterWith::Root(r) => Held::Root(r.clone()),
         }
     }
 
-    fn is(&self, owner: Owner<'_>) -> bool {
+    fn is(&self, owner: RegisterWith<'_>) -> bool {
         match (self, owner) {
-            (Held::Task(a), Owner::Task(b)) => Arc::ptr_eq(a, b),
-            (Held::Root(a), Owner::Root(b)) => Arc::ptr_eq(a, b),
+            (Held::Task(a), RegisterWith::Task(b)) => Arc::ptr_eq(a, b),
+            (Held::Root(a), RegisterWith::Root(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -70,14 +70,14 @@ impl Held {
     }
 }
 
-impl Owner<'_> {
+impl RegisterWith<'_> {
     fn add(self, waker: &Waker) -> usize {
         match self {
-            Owner::Task(t) => {
+            RegisterWith::Task(t) => {
                 let header: &Header = t.header();
                 header.add_foreign(waker)
             }
-            Owner::Root(r) => r.add(waker),
+            RegisterWith::Root(r) => r.add(waker),
         }
     }
 }
@@ -139,7 +139,7 @@ struct Registered {
 
 impl Registration {
     /// Makes sure a request for `owner` wakes `waker` (called only with a foreign waker).
-    pub(crate) fn register(&mut self, owner: Owner<'_>, waker: &Waker) {
+    pub(crate) fn register(&mut self, owner: RegisterWith<'_>, waker: &Waker) {
         if let Some(reg) = &mut self.slot {
             if reg.owner.is(owner) {
                 if !reg.waker.will_wake(waker) {

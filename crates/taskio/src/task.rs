@@ -284,7 +284,7 @@ impl<T: Send + 'static> Future for Task<T> {
         // A cancellation of the awaiting task is passed on to the awaited one, and the await
         // goes on: its outcome (cancelled, or a value if it suppressed the request) is ours.
         let cell = &this.cell;
-        let mut register = |owner: crate::point::Owner<'_>, waker: &std::task::Waker| {
+        let mut register = |owner: crate::point::RegisterWith<'_>, waker: &std::task::Waker| {
             cell.register_awaiter(owner, waker)
         };
         // Delivery is edge-triggered: beside other points (a `select!`, `FuturesUnordered` of
