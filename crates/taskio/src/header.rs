@@ -86,7 +86,7 @@ struct Extra {
     message: Option<Arc<str>>,
     /// The wakers of cancellation points that wait with a waker of their own (see [`FOREIGN`]),
     /// each registered and removed by its point ([`crate::point`]).
-    foreign: slab::Slab<Waker>,
+    foreign: crate::point_wakers::PointWakers,
 }
 
 impl Wakeup {
@@ -294,7 +294,7 @@ impl Header {
         }
         // Clone outside the lock: a waker may run arbitrary code, even a cancel of this task.
         let wakers: Vec<Waker> = match &self.lock_wakeup().extra {
-            Some(extra) => extra.foreign.iter().map(|(_, w)| w.clone()).collect(),
+            Some(extra) => extra.foreign.cloned(),
             None => Vec::new(),
         };
         for w in wakers {
@@ -307,7 +307,7 @@ impl Header {
     /// the request after this (register, then look), so a request is never missed.
     pub(crate) fn add_foreign(&self, waker: &Waker) -> usize {
         let mut wakeup = self.lock_wakeup();
-        let key = wakeup.extra().foreign.insert(waker.clone());
+        let key = wakeup.extra().foreign.add(waker);
         // Set under the lock: a request that sees the flag locks after this insert.
         self.state.fetch_or(FOREIGN, Ordering::AcqRel);
         key
@@ -315,17 +315,14 @@ impl Header {
 
     /// Replaces a registered point's waker (it was polled with another one).
     pub(crate) fn update_foreign(&self, key: usize, waker: &Waker) {
-        let mut wakeup = self.lock_wakeup();
-        if let Some(w) = wakeup.extra().foreign.get_mut(key) {
-            w.clone_from(waker);
-        }
+        self.lock_wakeup().extra().foreign.update(key, waker);
     }
 
     /// Removes a registered point's waker (the point was dropped or moved to another task).
     pub(crate) fn remove_foreign(&self, key: usize) {
         let mut wakeup = self.lock_wakeup();
         if let Some(extra) = &mut wakeup.extra {
-            extra.foreign.try_remove(key);
+            extra.foreign.remove(key);
         }
     }
 

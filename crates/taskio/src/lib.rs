@@ -315,6 +315,7 @@ mod id;
 mod output;
 mod payload;
 mod point;
+mod point_wakers;
 mod ready_queue;
 mod registry;
 mod report;

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use crate::header::Header;
+use crate::point_wakers::PointWakers;
 use crate::sync::{Mutex, lock};
 use crate::task_core::TaskCore;
 
@@ -87,28 +88,25 @@ impl RegisterWith<'_> {
 /// what a task's header keeps for its points, kept by the scope instead.
 #[derive(Default)]
 pub(crate) struct Points {
-    wakers: Mutex<slab::Slab<Waker>>,
+    wakers: Mutex<PointWakers>,
 }
 
 impl Points {
     fn add(&self, waker: &Waker) -> usize {
-        lock(&self.wakers).insert(waker.clone())
+        lock(&self.wakers).add(waker)
     }
 
     fn update(&self, key: usize, waker: &Waker) {
-        if let Some(w) = lock(&self.wakers).get_mut(key) {
-            w.clone_from(waker);
-        }
+        lock(&self.wakers).update(key, waker);
     }
 
     fn remove(&self, key: usize) {
-        lock(&self.wakers).try_remove(key);
+        lock(&self.wakers).remove(key);
     }
 
     /// Wakes every registered point (the scope's request, or an enclosing one's, may concern it).
     pub(crate) fn wake_all(&self) {
-        // Clone outside the lock: a waker is foreign code.
-        let wakers: Vec<Waker> = lock(&self.wakers).iter().map(|(_, w)| w.clone()).collect();
+        let wakers = lock(&self.wakers).cloned();
         for w in wakers {
             w.wake();
         }
