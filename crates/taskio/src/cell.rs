@@ -265,10 +265,8 @@ impl<T> Cell<T> {
             !slot.is_done(),
             "taskio: a Task was polled after its result was taken"
         );
-        let registered = slot.point.is_registered();
-        let watch = slot.register_join(cx.waker());
-        let forward = watch.take(awaiter, registered);
-        watch.polled(awaiter);
+        let forward = slot.take_forward(awaiter);
+        slot.register_join(cx.waker()).polled(awaiter);
         (Poll::Pending, forward)
     }
 

@@ -162,9 +162,7 @@ where
         let StateProj::Running { fut } = this.state.as_mut().project() else {
             return Poll::Ready(Ok(()));
         };
-        let polled = crate::spawn::catch(|| crate::gather::poll_in(this.scope, fut, cx));
-        let by_drop = matches!(polled, Ok(Poll::Ready(Err(_))));
-        let output = match polled {
+        let output = match crate::spawn::catch(|| crate::gather::poll_in(this.scope, fut, cx)) {
             Ok(Poll::Ready(Ok(output))) => output.into_result(),
             // Delivered by dropping the input (below, as it ends).
             Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
@@ -173,9 +171,9 @@ where
             Err(panicked) => Err(panicked),
         };
         // Dropped in place as it ends; `set` stores `Done` even if the drop panics.
-        let dropped = crate::spawn::catch(|| {
-            crate::context::dropping(by_drop, || this.state.set(State::Done { value: None }))
-        });
+        let scope = &*this.scope;
+        let dropped =
+            crate::spawn::catch(|| scope.drop_code(|| this.state.set(State::Done { value: None })));
         match crate::gather::after_drop("gather!", output, dropped) {
             Ok(value) => {
                 if let StateProj::Done { value: slot } = this.state.project() {

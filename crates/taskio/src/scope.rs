@@ -28,6 +28,9 @@ pub(crate) struct Scope {
     handling: bool,
     /// Code inside took a request owned outside this scope (see [`Scope::outer_taken`]).
     outer_taken: bool,
+    /// The last poll gave `Err(Cancelled)` to deliver a request by dropping the code (see
+    /// [`Scope::drop_code`]).
+    by_drop: bool,
     message: Option<Arc<str>>,
     /// Outside any task, when this scope is the outermost: the points inside that wait with
     /// wakers of their own (see [`crate::point::Points`]).
@@ -93,10 +96,26 @@ impl Scope {
             message: &mut self.message,
             root: &mut self.root,
         };
-        match frame_end(mark, own, polled.is_pending()) {
+        let delivered = frame_end(mark, own, polled.is_pending());
+        self.by_drop = delivered.is_some();
+        match delivered {
             Some(cancelled) => Poll::Ready(Err(cancelled)),
             None => polled.map(Ok),
         }
+    }
+
+    /// Runs `f`, the drop of the scope's code after its poll ended. When that poll delivered
+    /// a request by dropping the code, the drop runs as code that handles the cancel: a
+    /// [`Task`](crate::Task) handle the code was waiting for passes it on as it goes, as it
+    /// would have at its next poll.
+    #[inline]
+    pub(crate) fn drop_code<R>(&self, f: impl FnOnce() -> R) -> R {
+        crate::context::dropping(self.by_drop, f)
+    }
+
+    /// Whether the last poll delivered a request by dropping the code (see [`Scope::drop_code`]).
+    pub(crate) fn delivered_by_drop(&self) -> bool {
+        self.by_drop
     }
 
     /// Runs `f` (a poll of the scope's future) with this scope innermost.

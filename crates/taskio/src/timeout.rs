@@ -566,9 +566,9 @@ where
                 // Delivered by dropping the work, which waited in no cancellation point. A
                 // panic in its `Drop` is the timeout's failure, in place of the cancel (`set`
                 // stores `Dropped` even then).
-                let dropped = crate::spawn::catch(|| {
-                    crate::context::dropping(true, || this.work.set(Work::Dropped))
-                });
+                let scope = &*this.scope;
+                let dropped =
+                    crate::spawn::catch(|| scope.drop_code(|| this.work.set(Work::Dropped)));
                 match dropped {
                     Ok(()) => Err(cancelled.into()),
                     Err(panicked) => Err(panicked),

@@ -583,7 +583,6 @@ where
             }),
             None => poll_in(&mut child.scope, fut.as_mut(), cx),
         });
-        let by_drop = matches!(polled, Ok(Poll::Ready(Err(_))));
         let outcome = match polled {
             Ok(Poll::Pending) => return,
             Ok(Poll::Ready(Ok(output))) => output.into_result(),
@@ -596,6 +595,8 @@ where
             unreachable!("taskio: the input polled was running");
         };
         let entry = child.entry.take();
+        // (`drop_code`'s rule, spelled out: `drop_input` needs all of `self`.)
+        let by_drop = self.children[i].scope.delivered_by_drop();
         let dropped = crate::context::dropping(by_drop, || self.drop_input(ended));
         // After the input: a waker it held is gone with it, so the entry may be unique.
         if let Some(entry) = entry

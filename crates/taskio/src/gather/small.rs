@@ -165,15 +165,13 @@ where
         };
         // A request delivered by dropping: the input is dropped just below. A panic in an
         // input is its failure, as an error is (see the queued gather).
-        let polled = crate::spawn::catch(|| poll_in(this.scope, fut, cx));
-        let by_drop = matches!(polled, Ok(Poll::Ready(Err(_))));
-        let outcome = match polled {
+        let outcome = match crate::spawn::catch(|| poll_in(this.scope, fut, cx)) {
             Ok(Poll::Ready(Ok(output))) => output.into_result(),
             Ok(Poll::Ready(Err(cancelled))) => Err(cancelled.into()),
             Ok(Poll::Pending) => return Poll::Pending,
             Err(panicked) => Err(panicked),
         };
-        let dropped = crate::context::dropping(by_drop, || drop_input(this.slot));
+        let dropped = this.scope.drop_code(|| drop_input(this.slot));
         let outcome = super::after_drop("gather", outcome, dropped);
         // `control` is still the thread-local's value: no sibling ran meanwhile, and a gather
         // nested in this input put it back as it found it.

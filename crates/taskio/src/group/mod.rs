@@ -389,9 +389,7 @@ where
                 let scope = &mut *this.scope;
                 // `catch` also drops a panic's payload safely (one whose own `Drop` panics).
                 let waker = crate::point::WakerId::of(cx.waker());
-                let polled = crate::spawn::catch(|| scope.poll(waker, || fut.poll(cx)));
-                let by_drop = matches!(polled, Ok(Poll::Ready(Err(_))));
-                let out = match polled {
+                let out = match crate::spawn::catch(|| scope.poll(waker, || fut.poll(cx))) {
                     Ok(Poll::Pending) => None,
                     Ok(Poll::Ready(Ok(output))) => Some(output.into_result()),
                     // Delivered by dropping the body (just below), which waited in no point.
@@ -402,10 +400,9 @@ where
                     // The body is dropped now. A panic in its drop is the body's failure: beside
                     // the one it already ended with (kept, so neither is lost), or in place of
                     // a value or a cancel.
+                    let scope = &*this.scope;
                     let dropped = crate::spawn::catch(|| {
-                        crate::context::dropping(by_drop, || {
-                            this.body.set(Body::Done { out: None })
-                        })
+                        scope.drop_code(|| this.body.set(Body::Done { out: None }))
                     });
                     let out = match dropped {
                         Ok(()) => out,
