@@ -277,8 +277,19 @@ impl Header {
             // request be delivered by dropping: a poll that sees `WAKING` at zero has every
             // waiting point woken before it. The task's own wake comes after, so such a poll
             // follows.
-            self.wake_foreign();
+            let woke = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.wake_foreign();
+            }));
             self.state.fetch_sub(WAKING_ONE, Ordering::AcqRel);
+            if let Err(panic) = woke {
+                // A waker is foreign code. If one panics, the count still comes down (else no
+                // poll could ever deliver the request by dropping: a hang) and the task is
+                // still woken; then the panic goes on to the caller.
+                if prev & WAKER_SET != 0 {
+                    self.wake();
+                }
+                std::panic::resume_unwind(panic);
+            }
         }
         if prev & WAKER_SET != 0 {
             self.wake();

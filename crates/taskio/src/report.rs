@@ -109,6 +109,23 @@ pub(crate) fn waker_panicked(header: &Header, message: &str) {
     );
 }
 
+/// A waker panicked while a dropped handle passed its awaiter's cancel on to the task of
+/// `header`: the request stands (it is made before any waker runs), and the handle detached.
+pub(crate) fn forward_waker_panicked(header: &Header, message: &str) {
+    let name = header.name();
+    if crate::stderr::no_subscriber() {
+        crate::stderr::to_stderr(format_args!(
+            "taskio: a waker panicked when a dropped handle passed a cancel on to task '{name}' (id {}, spawned at {}): {message}; the cancel stands",
+            header.id, header.location
+        ));
+        return;
+    }
+    task_event!(
+        error, header, name, panic = %message,
+        "a waker panicked when a dropped handle passed a cancel on to the task; the cancel stands"
+    );
+}
+
 /// The error's own text, without the task (the report names it); a `Display` that panics gives
 /// a text that says so instead of unwinding out of the report.
 fn text(error: &Error) -> String {

@@ -322,7 +322,16 @@ impl<T> Drop for Task<T> {
             && self.cell.take_forward(awaiter)
         {
             crate::debug_mode::forwarded(crate::context::current_id());
-            self.cell.header.request_cancel(None);
+            // The request wakes foreign wakers. A drop may run during an unwind, where a second
+            // panic aborts: a waker's panic is reported, and the handle still detaches.
+            let header = &self.cell.header;
+            if let Some(message) = crate::payload::catch_message(|| {
+                header.request_cancel(None);
+            }) {
+                let _ = crate::payload::catch_message(|| {
+                    crate::report::forward_waker_panicked(header, &message)
+                });
+            }
         }
         self.cell.detach();
     }

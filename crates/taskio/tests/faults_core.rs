@@ -486,3 +486,43 @@ both! {
         .await;
     }
 }
+
+/// A waker whose `wake` panics.
+fn panicking_waker() -> std::task::Waker {
+    struct Bomb;
+    impl std::task::Wake for Bomb {
+        fn wake(self: std::sync::Arc<Self>) {
+            panic!("waker bomb");
+        }
+    }
+    std::task::Waker::from(std::sync::Arc::new(Bomb))
+}
+
+both! {
+    async fn a_panicking_waker_of_a_point_does_not_keep_a_cancel_from_arriving() {
+        // A point polled once with a waker of its own registers it with its task; the cancel
+        // wakes it, and it panics. The panic reaches the caller of `cancel`, and the request
+        // still arrives: the task, waiting in a tokio timer, is dropped for it at once.
+        bounded(async {
+            let task = taskio::spawn(async {
+                let mut sleep = std::pin::pin!(taskio::sleep(Duration::from_secs(3600)));
+                let waker = panicking_waker();
+                let polled = std::future::Future::poll(
+                    sleep.as_mut(),
+                    &mut std::task::Context::from_waker(&waker),
+                );
+                assert!(polled.is_pending());
+                tokio::time::sleep(support::units(UNIT, 100.0)).await;
+                taskio::Ok(())
+            });
+            until(|| task.state() == TaskState::Running).await;
+            taskio::sleep(UNIT).await.unwrap();
+            let start = tokio::time::Instant::now();
+            let cancel = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.cancel()));
+            assert!(cancel.is_err(), "the waker's panic reaches the caller");
+            assert!(task.await.unwrap_err().is_cancelled());
+            support::assert_ended_at(PAUSED, start, Duration::ZERO);
+        })
+        .await;
+    }
+}
