@@ -94,6 +94,7 @@ fn the_machinery_does_not_import_the_public_modules() {
         "header",
         "task_core",
         "point",
+        "point_wakers",
         "registry",
         "run_scope",
         "stderr",
